@@ -1,0 +1,29 @@
+"""newsgrab: archive news pages — fetch or clean them, keep the article, store it in SQLite.
+
+The library API is small::
+
+    from newsgrab import extract, Article, NewsgrabError, NoContentError
+    article = extract(data, url=None)
+
+Heavy parts (the HTML parser, charset detection) load on first use, so that importing newsgrab
+(and ``newsgrab --help``) stays fast.
+"""
+
+from __future__ import annotations
+
+from .errors import NewsgrabError, NoContentError
+from .models import Article
+
+__version__ = "0.1.0"
+__all__ = ["extract", "Article", "NewsgrabError", "NoContentError", "__version__"]
+
+
+def __getattr__(name: str):
+    if name == "extract":
+        # Importing the subpackage binds ``newsgrab.extract`` to the module; rebind it to the function,
+        # which is what the contract names. Later imports of ``newsgrab.extract.*`` do not undo this.
+        from .extract import extract as _extract
+
+        globals()["extract"] = _extract
+        return _extract
+    raise AttributeError(f"module 'newsgrab' has no attribute {name!r}")

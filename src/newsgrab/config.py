@@ -1,0 +1,40 @@
+"""Frozen settings, built once by the CLI (or a library user) and passed explicitly."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Settings", "default_store_path", "MiB"]
+
+MiB = 1024 * 1024
+
+
+def default_store_path(environ: dict[str, str] | None = None) -> Path:
+    """$NEWSGRAB_STORE, else $XDG_DATA_HOME/newsgrab/newsgrab.db, else ~/.local/share/newsgrab/newsgrab.db."""
+    env = os.environ if environ is None else environ
+    if env.get("NEWSGRAB_STORE"):
+        return Path(env["NEWSGRAB_STORE"]).expanduser()
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base).expanduser() / "newsgrab" / "newsgrab.db"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    timeout: float = 30.0  # seconds for a whole request, connect to last byte
+    max_bytes: int = 10 * MiB  # cap on a page body, after decompression
+    concurrency: int = 16  # downloads in flight in all
+    per_host: int = 4  # downloads in flight to one host
+    retries: int = 3  # tries in all for 5xx / timeouts
+    retry_after_cap: float = 60.0  # longest Retry-After we honour
+    ignore_robots: bool = False
+    workers: int = 0  # extraction processes; 0 = one per core
+    user_agent: str = ""  # filled by user_agent() when empty
+
+    def agent(self) -> str:
+        if self.user_agent:
+            return self.user_agent
+        from . import __version__
+
+        return f"newsgrab/{__version__} (+https://pypi.org/project/newsgrab/)"

@@ -1,0 +1,107 @@
+"""Article extraction: bytes or text in, `Article` out. Pure: no network, no store, no globals.
+
+The pipeline for an HTML page, one parse and a few walks over a light copy of the body:
+
+    decode (encoding.py) -> dom.parse -> metadata.read_metadata
+        -> scoring.find_article -> render.render_blocks -> clean.filter_blocks -> output
+
+Plain-text saves skip the DOM and go through plaintext.split_plain_text, then the same filter.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..encoding import decode
+from ..errors import NoContentError
+from ..models import Article, utcnow
+from .clean import filter_blocks
+from .dom import parse
+from .language import detect_language
+from .metadata import find_source, read_metadata, visible_byline
+from .output import to_markdown, to_text
+from .plaintext import looks_like_html, split_plain_text
+from .render import Block, render_blocks
+from .scoring import find_article
+
+__all__ = ["extract"]
+
+# Below this many characters, the DOM's text is "thin" and a JSON-LD articleBody that is longer wins.
+_THIN = 200
+
+
+def extract(
+    data: bytes | str,
+    url: str | None = None,
+    *,
+    content_type: str | None = None,
+    fetched_at: datetime | None = None,
+) -> Article:
+    """Extract the article of one page. Raises NoContentError when the page holds none.
+
+    `data` is the page as bytes (newsgrab decides the charset; `content_type` is the HTTP header when
+    there was one) or as an already decoded str. `fetched_at` resolves relative dates (3小时前).
+    """
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        text, _charset = decode(bytes(data), content_type)
+    elif isinstance(data, str):
+        text = data
+    else:
+        raise TypeError(f"extract() takes bytes or str, not {type(data).__name__}")
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if not text.strip():
+        raise NoContentError("empty page")
+    if looks_like_html(text):
+        article = _from_html(text, url, fetched_at)
+    else:
+        article = _from_plain_text(text, url)
+    if not article.text.strip():
+        raise NoContentError("no article text found")
+    return article
+
+
+def _from_html(html: str, url: str | None, fetched_at: datetime | None) -> Article:
+    head, root = parse(html)
+    meta = read_metadata(head, url, fetched_at)
+    top, parts = find_article(root)
+    raw_blocks = render_blocks(parts, top.text_len)
+    raw_texts = [b.text for b in raw_blocks]
+    blocks = filter_blocks(raw_blocks, meta.title)
+    text = to_text(blocks)
+    markdown = to_markdown(blocks)
+    if meta.article_body and len(text) < _THIN and len(meta.article_body) > len(text):
+        body_blocks = [Block("p", p.strip()) for p in meta.article_body.split("\n") if p.strip()]
+        blocks = filter_blocks(body_blocks, meta.title)
+        text, markdown = to_text(blocks), to_markdown(blocks)
+    published, authors = meta.published, meta.authors
+    if published is None or not authors:
+        seen_date, seen_authors = visible_byline(raw_texts, fetched_at or utcnow())
+        published = published or seen_date
+        authors = authors or seen_authors
+    return Article(
+        url=url,
+        canonical_url=meta.canonical_url,
+        title=meta.title,
+        authors=authors,
+        published=published,
+        site_name=meta.site_name,
+        source=find_source(raw_texts),
+        language=detect_language(text, meta.language),
+        text=text,
+        markdown=markdown,
+    )
+
+
+def _from_plain_text(text: str, url: str | None) -> Article:
+    title, blocks = split_plain_text(text)
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    body = to_text(blocks)
+    return Article(
+        url=url,
+        title=title,
+        source=find_source(lines),
+        language=detect_language(body),
+        text=body,
+        markdown=to_markdown(blocks),
+    )

@@ -1,0 +1,168 @@
+"""Drop boilerplate blocks by what they say: editor lines, share prompts, related reading, tags.
+
+Markup cleaning (render.py) cannot see boilerplate written as ordinary paragraphs inside the
+article body, which is where every extractor fails today: 责任编辑 lines, "喜歡這篇文章嗎" prompts,
+"Read more:" links, reprint notices. The phrase tables (data/phrases.json, per language) are
+matched on SHORT blocks only, so a real paragraph that quotes such a phrase survives.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from .render import Block
+
+__all__ = ["Phrases", "phrases", "filter_blocks", "is_cjk_heavy", "trim_title"]
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+_DATE_LINE = re.compile(
+    r"^[\s\W]*(?:(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|\d{1,2}[./]\d{1,2}[./](?:19|20)\d{2})"
+    r"(?:\s*\d{1,2}[:：]\d{2}(?::\d{2})?)?[\s\W]*$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Phrases:
+    drop: re.Pattern
+    drop_re: re.Pattern
+    cut: re.Pattern
+    lead: re.Pattern
+    lead_re: re.Pattern
+
+
+def _alternation(items: list[str]) -> re.Pattern:
+    items = sorted(set(items), key=len, reverse=True)
+    return re.compile("|".join(re.escape(i) for i in items) or r"(?!x)x", re.I)
+
+
+@lru_cache(maxsize=1)
+def phrases() -> Phrases:
+    """All languages' tables merged: a page's language is not always known (or honest), and the
+    phrases of different languages do not collide."""
+    raw = json.loads(resources.files(__package__).joinpath("data/phrases.json").read_text("utf-8"))
+    drop, drop_re, cut, lead, lead_re = [], [], [], [], []
+    for lang, table in raw.items():
+        if lang.startswith("_"):
+            continue
+        drop += table.get("drop", [])
+        drop_re += table.get("drop_re", [])
+        cut += table.get("cut", [])
+        lead += table.get("lead", [])
+        lead_re += table.get("lead_re", [])
+    return Phrases(
+        drop=_alternation(drop),
+        drop_re=re.compile("|".join(f"(?:{r})" for r in drop_re) or r"(?!x)x", re.I),
+        # A cut marker is a heading-like block that *starts* with the phrase.
+        cut=re.compile(r"^[\s\W_]*(?:" + "|".join(re.escape(c) for c in sorted(set(cut), key=len, reverse=True)) + ")", re.I),
+        lead=_alternation(lead),
+        lead_re=re.compile("|".join(f"(?:{r})" for r in lead_re) or r"(?!x)x", re.I),
+    )
+
+
+def is_cjk_heavy(text: str) -> bool:
+    sample = text[:200]
+    return len(_CJK.findall(sample)) * 3 > len(sample)
+
+
+def _short_limit(text: str, match_len: int) -> int:
+    """How long a block may be and still be judged by a phrase in it."""
+    if is_cjk_heavy(text):
+        return max(60, 3 * match_len)
+    return max(80, 3 * match_len + 20)
+
+
+def _is_boilerplate(block: Block, ph: Phrases) -> bool:
+    text = block.text
+    n = len(text)
+    if n > 400:
+        return False
+    m = ph.drop.search(text)
+    if m and n <= _short_limit(text, len(m.group())):
+        return True
+    m = ph.drop_re.search(text)
+    if m and n <= _short_limit(text, len(m.group())):
+        return True
+    return False
+
+
+def filter_blocks(blocks: list[Block], title: str | None) -> list[Block]:
+    """Drop boilerplate blocks; cut trailing junk; drop the title and lead clutter at the top."""
+    if not blocks:
+        return blocks
+    ph = phrases()
+    total = sum(len(b.text) for b in blocks)
+
+    # 1. Cut at the first "related reading / comments" marker found after most of the text.
+    seen = 0
+    for i, b in enumerate(blocks):
+        if i and len(b.text) <= 40 and seen >= 0.5 * total and ph.cut.search(b.text):
+            blocks = blocks[:i]
+            break
+        seen += len(b.text)
+
+    # 2. Block by block.
+    kept: list[Block] = []
+    for b in blocks:
+        if b.kind == "table" or b.kind == "pre":
+            kept.append(b)
+            continue
+        if _is_boilerplate(b, ph):
+            continue
+        if b.link_ratio > 0.7 and len(b.text) < 160 and b.kind != "h":
+            continue  # a line of links: "相关新闻：…", "Read more: …", tag clouds
+        kept.append(b)
+
+    # 3. The top: breadcrumbs, toolbars, a repeated title, bare dates.
+    norm_title = _norm(title) if title else None
+    while kept:
+        b = kept[0]
+        t = b.text
+        if norm_title and (_norm(t) == norm_title or (b.kind == "h" and _similar_title(t, title))):
+            kept.pop(0)
+            continue
+        if len(t) <= 80 and (ph.lead.search(t) or ph.lead_re.search(t)):
+            kept.pop(0)
+            continue
+        if _DATE_LINE.match(t):
+            kept.pop(0)
+            continue
+        break
+    # 4. The bottom: lone dates, single short heading left dangling.
+    while kept and (_DATE_LINE.match(kept[-1].text) or (kept[-1].kind == "h" and len(kept) > 1)):
+        kept.pop()
+    return kept
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"[\s\W_]+", "", s).lower()
+
+
+def _similar_title(text: str, title: str | None) -> bool:
+    if not title:
+        return False
+    a, b = _norm(text), _norm(title)
+    return bool(a) and (a in b or b in a) and min(len(a), len(b)) >= 0.6 * max(len(a), len(b))
+
+
+def trim_title(title: str | None, site_name: str | None) -> str | None:
+    """Strip the site name that <title> usually carries: 'Headline - Site', 'Headline_频道_网站'."""
+    if not title:
+        return title
+    t = re.sub(r"\s+", " ", title).strip()
+    parts = re.split(r"\s+[|\-–—»:]\s+|\s*[_|｜]\s*|\s+-{1,2}\s*|——", t)
+    if len(parts) > 1:
+        best = max(parts, key=len)
+        if site_name:
+            rest = [p for p in parts if _norm(p) != _norm(site_name)]
+            if rest:
+                best = rest[0] if len(rest[0]) >= 0.5 * len(best) else best
+        # Keep the first part when it is the headline: headlines lead, site names trail.
+        first = parts[0]
+        if len(first) >= 0.6 * len(best):
+            best = first
+        return best.strip() or t
+    return t

@@ -1,0 +1,175 @@
+"""The only module that touches selectolax: parse once, read the head, copy the body into a light tree.
+
+Everything after parsing works on `El`, a small Python tree with only what extraction needs
+(tag, class/id hints, a few attributes, children, text). Walking selectolax nodes from Python costs a
+call per attribute access; copying the body once, skipping what can never be content (scripts,
+styles, forms controls, hidden elements), makes every later pass a cheap walk over plain objects.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborHTMLParser
+
+__all__ = ["El", "Head", "parse", "MAX_DEPTH"]
+
+# Elements never part of an article; their whole subtree is skipped while copying.
+SKIP_TAGS = frozenset(
+    "script style noscript template svg math canvas iframe object embed select option textarea button "
+    "input link meta head title audio video source track map area dialog frameset frame applet".split()
+)
+# Attributes kept on the light tree (the rest are dropped while copying).
+KEEP_ATTRS = ("href", "src", "data-src", "alt", "datetime", "content", "itemprop", "rel", "colspan", "start")
+
+# Lexbor's tree building is fine with deep nesting, but recursion over a 100,000-deep tree is not.
+# Past this depth the copy flattens: deeper elements are read as text only.
+MAX_DEPTH = 180
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_WS = re.compile(r"\s+")
+
+
+class El:
+    """An element of the light tree. `children` holds `El`s and `str`s (text), in document order."""
+
+    __slots__ = ("tag", "hint", "attrs", "children", "parent", "score", "text_len", "link_len", "punct", "flag")
+
+    def __init__(self, tag: str, hint: str, attrs: dict | None, parent: "El | None"):
+        self.tag = tag
+        self.hint = hint  # "class id" lower-cased, for the class/id weight patterns
+        self.attrs = attrs
+        self.children: list = []
+        self.parent = parent
+        self.score = 0.0
+        self.text_len = 0  # effective text length of the subtree (see textlen())
+        self.link_len = 0  # the part of text_len inside <a>
+        self.punct = 0  # sentence punctuation in the subtree (commas, full stops, CJK marks)
+        self.flag = 0  # scratch bits for passes (removed, candidate, ...)
+
+    def get(self, name: str) -> str | None:
+        return self.attrs.get(name) if self.attrs else None
+
+    def iter(self):
+        """Pre-order walk over the elements of this subtree (self included)."""
+        stack = [self]
+        while stack:
+            el = stack.pop()
+            yield el
+            stack.extend(c for c in reversed(el.children) if type(c) is El)
+
+    def text(self) -> str:
+        """Raw text of the subtree, whitespace collapsed; <br> counts as a space."""
+        out: list[str] = []
+        _collect_text(self, out)
+        return _WS.sub(" ", "".join(out)).strip()
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"<El {self.tag} {self.hint!r} len={self.text_len} score={self.score:.1f}>"
+
+
+def _collect_text(el: El, out: list[str]) -> None:
+    for c in el.children:
+        if type(c) is str:
+            out.append(c)
+        elif c.tag == "br":
+            out.append(" ")
+        else:
+            _collect_text(c, out)
+            if c.tag in _SPACE_AFTER:
+                out.append(" ")
+
+
+_SPACE_AFTER = frozenset("p div li td th tr h1 h2 h3 h4 h5 h6 section article blockquote dd dt ul ol table".split())
+
+
+@dataclass(slots=True)
+class Head:
+    """What extraction reads from outside the body copy: metadata sources."""
+
+    lang: str | None = None
+    title: str | None = None
+    metas: list[tuple[str, str]] = field(default_factory=list)  # (name|property|itemprop lower-cased, content)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (rel lower-cased, href)
+    json_ld: list[str] = field(default_factory=list)  # raw JSON-LD script texts
+    h1s: list[str] = field(default_factory=list)
+    times: list[tuple[str, str]] = field(default_factory=list)  # (<time datetime>, text)
+
+
+def parse(html: str) -> tuple[Head, El]:
+    """Parse `html` once and return its metadata sources and a light copy of the body."""
+    tree = LexborHTMLParser(html)
+    head = _read_head(tree)
+    root = El("body", "", None, None)
+    body = tree.body
+    if body is not None:
+        _copy(body, root, 0)
+    return head, root
+
+
+def _read_head(tree) -> Head:
+    head = Head()
+    html = tree.root
+    if html is not None:
+        head.lang = (html.attributes.get("lang") or html.attributes.get("xml:lang") or None) if html.tag == "html" else None
+    t = tree.css_first("title")
+    if t is not None:
+        head.title = t.text(strip=True) or None
+    for m in tree.css("meta[content]"):
+        a = m.attributes
+        key = a.get("property") or a.get("name") or a.get("itemprop") or a.get("http-equiv")
+        content = a.get("content")
+        if key and content:
+            head.metas.append((key.strip().lower(), content.strip()))
+    for m in tree.css("[itemprop][datetime], [itemprop=author], [itemprop=datePublished]"):
+        a = m.attributes
+        if m.tag != "meta":
+            head.metas.append((("itemprop:" + (a.get("itemprop") or "")).lower(), (a.get("datetime") or a.get("content") or m.text(strip=True) or "")[:300]))
+    for link in tree.css("link[rel][href]"):
+        a = link.attributes
+        head.links.append(((a.get("rel") or "").lower(), (a.get("href") or "").strip()))
+    for s in tree.css('script[type*="ld+json"]'):
+        txt = s.text(deep=True)
+        if txt:
+            head.json_ld.append(txt)
+    for h in tree.css("h1"):
+        txt = h.text(separator=" ", strip=True)
+        if txt:
+            head.h1s.append(_WS.sub(" ", txt))
+    for t in tree.css("time"):
+        head.times.append(((t.attributes.get("datetime") or "").strip(), t.text(strip=True)))
+    return head
+
+
+def _copy(node, parent: El, depth: int) -> None:
+    """Copy the children of selectolax `node` under `parent`, skipping what is never content."""
+    children = parent.children
+    for child in node.iter(include_text=True):
+        tag = child.tag
+        if tag == "-text":
+            t = child.text_content
+            if t:
+                children.append(t)
+            continue
+        if tag in SKIP_TAGS or tag[0] == "-" or tag == "!doctype":
+            continue
+        attrs = child.attributes
+        if attrs:
+            if "hidden" in attrs or attrs.get("aria-hidden") == "true" and tag in ("div", "span", "ul", "section"):
+                continue
+            style = attrs.get("style")
+            if style and _HIDDEN_STYLE.search(style):
+                continue
+            hint = ((attrs.get("class") or "") + " " + (attrs.get("id") or "")).lower()
+            kept = {k: v for k in KEEP_ATTRS if (v := attrs.get(k)) is not None} or None
+        else:
+            hint, kept = "", None
+        el = El(tag, hint, kept, parent)
+        children.append(el)
+        if depth < MAX_DEPTH:
+            _copy(child, el, depth + 1)
+        else:
+            txt = child.text(separator=" ")
+            if txt:
+                el.children.append(txt)

@@ -1,0 +1,254 @@
+"""Article metadata: JSON-LD first, then OpenGraph and <meta>, then what the page shows.
+
+Each field takes the first trustworthy source in that order. Visible bylines and datelines are
+read from the top of the article only — never from a copyright footer, which would date every
+article to the year the footer was last edited.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urljoin
+
+from .dates import find_date_in_text, parse_date
+from .dom import Head
+
+__all__ = ["Meta", "read_metadata", "clean_authors", "find_source"]
+
+_ARTICLE_TYPES = {
+    "article", "newsarticle", "reportagenews", "blogposting", "analysisnewsarticle", "opinionnewsarticle",
+    "reviewnewsarticle", "backgroundnewsarticle", "scholarlyarticle", "techarticle", "liveblogposting",
+    "socialmediaposting", "webpage", "report", "posting", "creativework",
+}
+_DATE_KEYS = (
+    "article:published_time", "og:article:published_time", "datepublished", "itemprop:datepublished",
+    "pubdate", "publishdate", "publish-date", "publish_date", "publishtime", "publish_time", "pubtime",
+    "date", "dc.date", "dc.date.issued", "dcterms.created", "dcterms.date", "sailthru.date",
+    "parsely-pub-date", "article.published", "og:published_time", "datecreated", "created", "firstpublishedtime",
+    "og:release_date", "citation_publication_date", "release_date", "display-date", "dc.date.created",
+)
+_AUTHOR_KEYS = ("author", "article:author", "dc.creator", "sailthru.author", "parsely-author", "byl", "itemprop:author", "og:article:author", "citation_author", "dcterms.creator")
+_ROLE_WORDS = re.compile(
+    r"^(?:by|von|par|por|di|door|av|af|text|texte|from|written by|reported by|photos? by|作者|文|记者|記者|编辑|編輯|"
+    r"责任编辑|責任編輯|撰文|采写|採寫|本报记者|本報記者|特约记者|通讯员|通訊員)\s*[:：/／]?\s*",
+    re.I,
+)
+_SOURCE_PATTERNS = [
+    re.compile(r"(?:来源|來源|稿源|出处|出處|转自|轉自|转载自|轉載自|转载于|轉載於)\s*[:：]\s*(?P<s>[^\s|｜,，。;；)）]{2,24})"),
+    re.compile(r"原[标標][题題]\s*[:：][^\n]{0,60}?(?:[（(](?P<s>[^）)]{2,20})[）)])"),
+    re.compile(r"(?:更多|繼續閱讀更多|继续阅读更多)?來自\s*(?P<s>[^\s的]{2,20})\s*的精彩文章"),
+    re.compile(r"(?:更多|繼續閱讀更多|继续阅读更多)?来自\s*(?P<s>[^\s的]{2,20})\s*的精彩文章"),
+]
+
+
+@dataclass(slots=True)
+class Meta:
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    site_name: str | None = None
+    canonical_url: str | None = None
+    language: str | None = None
+    article_body: str | None = None  # JSON-LD articleBody, for thin DOMs
+    description: str | None = None
+
+
+def _walk_ld(obj, out: list[dict]) -> None:
+    if isinstance(obj, list):
+        for o in obj:
+            _walk_ld(o, out)
+    elif isinstance(obj, dict):
+        if "@graph" in obj:
+            _walk_ld(obj["@graph"], out)
+        t = obj.get("@type")
+        types = t if isinstance(t, list) else [t]
+        if any(isinstance(x, str) and x.lower() in _ARTICLE_TYPES for x in types):
+            out.append(obj)
+        elif obj.get("mainEntity"):
+            _walk_ld(obj["mainEntity"], out)
+
+
+def _names(v) -> list[str]:
+    if isinstance(v, str):
+        return [v]
+    if isinstance(v, dict):
+        n = v.get("name")
+        if isinstance(n, list):
+            return [x for x in n if isinstance(x, str)]
+        return [n] if isinstance(n, str) else []
+    if isinstance(v, list):
+        out = []
+        for x in v:
+            out += _names(x)
+        return out
+    return []
+
+
+def _ld_objects(head: Head) -> list[dict]:
+    found: list[dict] = []
+    for raw in head.json_ld:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            try:  # pages often leave control characters or trailing commas in JSON-LD
+                data = json.loads(re.sub(r"[\x00-\x1f]", " ", raw), strict=False)
+            except ValueError:
+                continue
+        _walk_ld(data, found)
+    # Prefer real article types to WebPage.
+    found.sort(key=lambda o: 1 if str(o.get("@type")).lower() in ("webpage", "creativework") else 0)
+    return found
+
+
+def read_metadata(head: Head, url: str | None, fetched_at: datetime | None) -> Meta:
+    meta = Meta()
+    metas: dict[str, str] = {}
+    for k, v in head.metas:
+        metas.setdefault(k, v)
+    lds = _ld_objects(head)
+    ld = lds[0] if lds else {}
+    cjk = _looks_cjk(head)
+
+    # Title: JSON-LD headline, og:title, an <h1> that the <title> contains, then <title> trimmed.
+    site = _first_str(_names(ld.get("publisher")) if ld else []) or metas.get("og:site_name") or metas.get("application-name")
+    meta.site_name = _clean(site)
+    h1 = head.h1s[0] if len(head.h1s) >= 1 else None
+    candidates = [ld.get("headline") if isinstance(ld.get("headline"), str) else None, metas.get("og:title"), metas.get("twitter:title"), metas.get("title"), metas.get("headline")]
+    title = next((c for c in candidates if c and c.strip()), None)
+    if h1 and (not title or _norm(h1) in _norm(title) or _norm(title) in _norm(h1) or _norm(h1) in _norm(head.title or "")):
+        title = h1 if not title or len(_norm(h1)) >= 0.5 * len(_norm(title)) else title
+    if not title and head.title:
+        from .clean import trim_title
+
+        title = trim_title(head.title, meta.site_name)
+    elif title and meta.site_name:
+        from .clean import trim_title
+
+        if meta.site_name in title and _norm(title) != _norm(meta.site_name):
+            title = trim_title(title, meta.site_name)
+    meta.title = _clean(title)
+
+    # Authors.
+    authors = _names(ld.get("author")) if ld else []
+    if not authors:
+        for k in _AUTHOR_KEYS:
+            v = metas.get(k)
+            if v and not v.startswith("http"):
+                authors = [v]
+                break
+    meta.authors = clean_authors(authors, meta.site_name)
+
+    # Published date.
+    published = None
+    for v in (ld.get("datePublished"), ld.get("dateCreated")) if ld else ():
+        if isinstance(v, str):
+            published = parse_date(v, now=fetched_at)
+            if published:
+                break
+    if not published:
+        for k in _DATE_KEYS:
+            v = metas.get(k)
+            if v:
+                published = parse_date(v, now=fetched_at, cjk_tz=cjk)
+                if published:
+                    break
+    if not published:
+        for dt, text in head.times:
+            published = parse_date(dt, now=fetched_at) if dt else None
+            if published:
+                break
+    meta.published = published
+
+    # Canonical URL: <link rel=canonical>, og:url, JSON-LD url, resolved against the page URL.
+    canon = next((href for rel, href in head.links if "canonical" in rel.split()), None) or metas.get("og:url")
+    if not canon and isinstance(ld.get("url"), str):
+        canon = ld["url"]
+    if canon:
+        canon = urljoin(url, canon) if url else canon
+        meta.canonical_url = canon if canon.startswith(("http://", "https://")) else None
+
+    lang = head.lang or metas.get("content-language") or metas.get("og:locale") or (ld.get("inLanguage") if isinstance(ld.get("inLanguage"), str) else None)
+    meta.language = lang
+    body = ld.get("articleBody") if ld else None
+    meta.article_body = body if isinstance(body, str) and body.strip() else None
+    meta.description = metas.get("og:description") or metas.get("description")
+    return meta
+
+
+def _looks_cjk(head: Head) -> bool:
+    return bool(head.title and re.search(r"[\u4e00-\u9fff]", head.title))
+
+
+def _first_str(xs: list[str]) -> str | None:
+    return next((x for x in xs if x and x.strip()), None)
+
+
+def _clean(s: str | None) -> str | None:
+    if not s:
+        return None
+    s = re.sub(r"\s+", " ", s).strip()
+    return s or None
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"[\s\W_]+", "", s or "").lower()
+
+
+_SPLIT_AUTHORS = re.compile(r"\s*(?:,|;|、|，|／|/|\||\band\b|\bund\b|\bet\b|\by\b|&)\s*", re.I)
+
+
+def clean_authors(raw: list[str], site_name: str | None = None) -> list[str]:
+    """Authors as a list of names: no "By", no role words, no site name, no e-mail or URL."""
+    out: list[str] = []
+    for item in raw:
+        if not item:
+            continue
+        item = re.sub(r"\s+", " ", item).strip()
+        item = _ROLE_WORDS.sub("", item)
+        for name in _SPLIT_AUTHORS.split(item):
+            name = _ROLE_WORDS.sub("", name.strip(" .:：-–—|()（）[]【】"))
+            name = re.sub(r"\S+@\S+|https?://\S+", "", name).strip()
+            if not name or len(name) > 60 or name.lower().startswith("http"):
+                continue
+            if site_name and _norm(name) == _norm(site_name):
+                continue
+            if name not in out:
+                out.append(name)
+    return out[:10]
+
+
+def find_source(texts: list[str]) -> str | None:
+    """The publication a repost credits: 来源：X, 原标题 (X), 轉載自 X, 更多來自 X 的精彩文章."""
+    for t in texts:
+        if len(t) > 200:
+            continue
+        for pat in _SOURCE_PATTERNS:
+            m = pat.search(t)
+            if m:
+                s = m.group("s").strip(" 　:：")
+                if s:
+                    return s
+    return None
+
+
+def visible_byline(texts: list[str], now: datetime | None) -> tuple[datetime | None, list[str]]:
+    """Date and authors from short lines at the top of the article (a dateline, a byline)."""
+    date = None
+    authors: list[str] = []
+    for t in texts[:8]:
+        if len(t) > 160:
+            continue
+        if date is None:
+            date = find_date_in_text(t, now=now)
+        if not authors:
+            m = re.search(r"(?:作者|记者|記者|撰文|文)\s*[:：/／]\s*([\u4e00-\u9fff·]{2,4}(?:[\s、，,][\u4e00-\u9fff·]{2,4}){0,3})", t)
+            if m:
+                authors = clean_authors([m.group(1)])
+            else:
+                m = re.match(r"^(?:By|Von|Par|Por)\s+([A-ZÄÖÜ][^\n]{2,80})$", t)
+                if m:
+                    authors = clean_authors([re.split(r"\s+(?:\||•|·|-|–)\s+|,\s*(?:\d|Updated|Published)", m.group(1))[0]])
+    return date, authors

@@ -1,0 +1,208 @@
+"""Turn the chosen part of the light tree into blocks, dropping what is boilerplate by its markup.
+
+A `Block` is one paragraph-level unit (paragraph, heading, list item, quote, table, code). Text held
+in <br>-separated lines becomes one block per line: old Chinese templates write whole articles that
+way, and line-level blocks let the phrase filter drop a 责任编辑 line without losing its neighbours.
+
+Markup-level cleaning follows Readability's "prepArticle": drop nav/aside/footer/forms, drop
+elements whose class/id says boilerplate (unless it also says content), and drop link-heavy or
+image-heavy containers with little prose ("clean conditionally").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .dom import El
+from .scoring import class_weight, link_density
+from .tables import BLOCK_TAGS, HEADING_TAGS, MAYBE_HINT, REMOVE_TAGS, UNLIKELY_HINT
+
+__all__ = ["Block", "render_blocks"]
+
+_WS = re.compile(r"[ \t\r\f\v\u00a0\u3000\u200b\ufeff]+")
+
+
+@dataclass(slots=True)
+class Block:
+    kind: str  # p, h, li, quote, pre, table
+    text: str
+    level: int = 0  # heading level, list depth
+    link_ratio: float = 0.0  # share of the block's text inside links
+    ordered: bool = False
+    cells: list | None = None  # rows of cells for tables
+
+
+class _Renderer:
+    def __init__(self, top_len: int):
+        self.blocks: list[Block] = []
+        self.buf: list[str] = []
+        self.link_chars = 0
+        self.kind = "p"
+        self.level = 0
+        self.ordered = False
+        self.top_len = top_len
+
+    # -- block assembly ---------------------------------------------------------------------------
+    def flush(self) -> None:
+        if not self.buf:
+            return
+        raw = "".join(self.buf)
+        self.buf = []
+        links = self.link_chars
+        self.link_chars = 0
+        if self.kind == "pre":
+            text = raw.strip("\n")
+            if text.strip():
+                self.blocks.append(Block("pre", text))
+            return
+        text = _WS.sub(" ", raw.replace("\n", " ")).strip()
+        if text:
+            self.blocks.append(Block(self.kind, text, self.level, min(1.0, links / len(text)), self.ordered))
+
+    # -- walking ------------------------------------------------------------------------------------
+    def walk(self, el: El, in_link: bool = False) -> None:
+        for c in el.children:
+            if type(c) is str:
+                if c:
+                    self.buf.append(c if self.kind == "pre" else c.replace("\n", " "))
+                    if in_link:
+                        self.link_chars += len(c.strip())
+                continue
+            tag = c.tag
+            if tag == "br":
+                if self.kind == "pre":
+                    self.buf.append("\n")
+                elif self.kind in ("p",):
+                    self.flush()
+                else:
+                    self.buf.append(" ")
+                continue
+            if tag == "hr":
+                self.flush()
+                continue
+            if _drop(c, self.top_len):
+                continue
+            if tag in BLOCK_TAGS:
+                self.block(c, in_link)
+            else:
+                self.walk(c, in_link or tag == "a")
+
+    def block(self, el: El, in_link: bool) -> None:
+        tag = el.tag
+        saved = (self.kind, self.level, self.ordered)
+        self.flush()
+        if tag in HEADING_TAGS:
+            self.kind, self.level = "h", int(tag[1])
+        elif tag == "li":
+            self.kind = "li"
+        elif tag in ("ul", "ol"):
+            self.level += 1
+            self.ordered = tag == "ol"
+        elif tag == "blockquote":
+            self.kind = "quote"
+        elif tag == "pre":
+            self.kind = "pre"
+        elif tag == "table" and _is_data_table(el):
+            self.table(el)
+            self.kind, self.level, self.ordered = saved
+            return
+        elif tag in ("p", "div", "section", "article", "td", "th", "dd", "dt", "center", "main"):
+            if self.kind not in ("li", "quote", "pre"):
+                self.kind = "p"
+        self.walk(el, in_link)
+        self.flush()
+        self.kind, self.level, self.ordered = saved
+
+    def table(self, el: El) -> None:
+        rows: list[list[str]] = []
+        for tr in el.iter():
+            if tr.tag != "tr":
+                continue
+            cells = [c.text() for c in tr.children if type(c) is El and c.tag in ("td", "th")]
+            if any(cells):
+                rows.append(cells)
+        if rows:
+            text = "\n".join(" | ".join(r) for r in rows)
+            self.blocks.append(Block("table", text, cells=rows))
+
+
+def _is_data_table(el: El) -> bool:
+    """Layout tables (one column, nested tables, long prose cells) are walked as containers; only
+    small grids of short cells are kept as tables."""
+    rows = 0
+    cols = 0
+    for sub in el.iter():
+        if sub is not el and sub.tag == "table":
+            return False
+        if sub.tag == "tr":
+            rows += 1
+            n = sum(1 for c in sub.children if type(c) is El and c.tag in ("td", "th"))
+            cols = max(cols, n)
+        elif sub.tag in ("td", "th") and sub.text_len > 600:
+            return False
+        elif sub.tag in ("p", "div") and sub.text_len > 300:
+            return False
+    return rows >= 2 and cols >= 2
+
+
+def _count(el: El, tags: tuple[str, ...]) -> int:
+    return sum(1 for sub in el.iter() if sub.tag in tags)
+
+
+def _drop(el: El, top_len: int) -> bool:
+    """Markup says this element is not article text."""
+    tag = el.tag
+    if tag in REMOVE_TAGS:
+        return True
+    if tag == "header" and el.text_len < 0.3 * top_len:
+        return True
+    if el.text_len == 0:
+        return tag not in ("td", "th")  # empty (images are never text); keep table grid cells
+    if tag == "a" or tag in HEADING_TAGS:
+        return False
+    hint = el.hint
+    if hint and hint != " " and UNLIKELY_HINT.search(hint) and not MAYBE_HINT.search(hint):
+        if el.text_len < 0.5 * top_len:
+            return True
+    if tag in ("div", "section", "ul", "ol", "table", "dl", "span", "p"):
+        return _clean_conditionally(el)
+    return False
+
+
+def _clean_conditionally(el: El) -> bool:
+    """Readability's test for containers that look like link lists, galleries or widgets."""
+    weight = class_weight(el)
+    ld = link_density(el)
+    if weight < 0 and (ld > 0.2 or el.text_len < 300):
+        return True
+    if el.tag == "p":
+        return el.text_len < 120 and ld > 0.6
+    if el.punct >= 10:
+        return False
+    n = el.text_len
+    if n < 25:
+        return el.tag not in ("span",) and _count(el, ("img",)) == 0 and n == 0
+    if weight < 25 and ld > 0.33:
+        return True
+    if weight >= 25 and ld > 0.5:
+        return True
+    if el.tag not in ("ul", "ol"):
+        li = _count(el, ("li",))
+        p = _count(el, ("p",))
+        if li > 3 and li > p * 2 and ld > 0.2:
+            return True
+    return False
+
+
+def render_blocks(parts: list[El], top_len: int) -> list[Block]:
+    r = _Renderer(top_len)
+    for part in parts:
+        if part.tag in BLOCK_TAGS or part.tag == "body":
+            if part.tag == "body" or not _drop(part, top_len) or len(parts) == 1:
+                r.block(part, False)
+        elif not _drop(part, top_len):
+            r.walk(part)
+            r.flush()
+    r.flush()
+    return r.blocks

@@ -1,0 +1,217 @@
+"""Find the article in the light tree: one scoring algorithm, in the spirit of Readability.js.
+
+1. `measure` walks the tree once, bottom-up, and stores on every element its effective text length,
+   the part of it inside links, and its sentence punctuation.
+2. `score` treats every paragraph-like block (p, pre, td, and div-like elements that hold text
+   directly, as old Chinese sites do with <br>-separated text) as evidence: a block earns
+   1 + punctuation + length bonus, and hands that to its parent, half to its grandparent, and
+   less to ancestors further up. Containers start from a tag prior and a class/id weight.
+3. The best container, discounted by its link density, is the article; `gather` then adds siblings
+   that score well or read like prose (leads, bylines kept apart from the body, continuation blocks).
+
+Lengths are UTF-8 byte counts of whitespace-trimmed text: a CJK character counts three, a Latin
+letter one. That is roughly the information each carries, so one set of thresholds serves
+Chinese, Japanese and European pages alike.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .dom import El
+from .tables import BLOCK_TAGS, INLINE_TAGS, NEGATIVE_HINT, POSITIVE_HINT, STRONG_NEGATIVE_HINT
+
+__all__ = ["measure", "class_weight", "find_article", "link_density"]
+
+_PUNCT = re.compile(r"[,.;!?，。、；！？：]")
+
+# Prior of a container by tag: divs/articles usually hold articles; lists, headings and forms don't.
+_TAG_PRIOR = {
+    "article": 8, "main": 5, "div": 5, "section": 3, "td": 3, "pre": 3, "blockquote": 3, "center": 2,
+    "font": 1, "span": 0, "form": -3, "ol": -3, "ul": -3, "dl": -3, "dd": -3, "dt": -3, "li": -3,
+    "address": -3, "th": -5, "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5,
+    "nav": -25, "aside": -20, "footer": -25, "header": -8,
+}
+# Blocks whose own text counts as a paragraph of evidence.
+_PARAGRAPH_TAGS = frozenset(("p", "pre"))
+# Elements that may hold text directly between child elements (text + <br> sites).
+_TEXT_HOLDERS = frozenset(
+    ("div", "section", "article", "td", "dd", "blockquote", "font", "span", "center", "main", "body", "tbody", "table", "tr")
+)
+_MIN_PARAGRAPH = 25  # bytes: shorter blocks are captions, buttons, labels
+
+
+def measure(el: El, in_link: bool = False) -> None:
+    """Fill text_len, link_len and punct on every element, bottom-up. Also marks blocks (flag bit 1)
+    and records the length of text held directly (outside block children) in `score` temporarily."""
+    tl = ll = pu = 0
+    direct = 0
+    has_block = False
+    link = in_link or el.tag == "a"
+    for c in el.children:
+        if type(c) is str:
+            s = c.strip()
+            if s:
+                n = len(s.encode())
+                tl += n
+                direct += n
+                if link:
+                    ll += n
+                if n > 10:
+                    pu += len(_PUNCT.findall(s))
+        else:
+            measure(c, link)
+            tl += c.text_len
+            ll += c.link_len
+            pu += c.punct
+            if c.tag in BLOCK_TAGS:
+                has_block = True
+            elif c.tag in INLINE_TAGS:
+                direct += c.text_len
+    el.text_len, el.link_len, el.punct = tl, ll, pu
+    el.flag = (1 if has_block else 0)
+    el.score = float(direct)  # direct text length; replaced by the real score in score()
+
+
+def link_density(el: El) -> float:
+    return el.link_len / el.text_len if el.text_len else 0.0
+
+
+def class_weight(el: El) -> int:
+    """Readability's class/id weight: -25 for hints of boilerplate, +25 for hints of content."""
+    hint = el.hint
+    if not hint or hint == " ":
+        return 0
+    w = 0
+    if NEGATIVE_HINT.search(hint):
+        w -= 25
+    if POSITIVE_HINT.search(hint):
+        w += 25
+    return w
+
+
+def _score(root: El) -> list[El]:
+    """Score containers from the paragraphs they hold; return the scored containers."""
+    scored: list[El] = []
+    seen: set[int] = set()
+    for el in root.iter():
+        direct = el.score
+        el.score = 0.0
+        tag = el.tag
+        if tag in _PARAGRAPH_TAGS or (tag in _TEXT_HOLDERS and not (el.flag & 1)):
+            length = el.text_len
+            punct = el.punct
+            holder = el.parent
+        elif tag in _TEXT_HOLDERS and direct >= _MIN_PARAGRAPH:
+            # Text sitting directly in a container among block children: it is a paragraph of the
+            # container itself (Readability wraps such text in a <p> first).
+            length = int(direct)
+            punct = max(1, el.punct // 4)
+            holder = el
+        else:
+            continue
+        if length < _MIN_PARAGRAPH or holder is None:
+            continue
+        if el.link_len > 0.6 * el.text_len and holder is not el:
+            continue  # a paragraph of links is navigation, not evidence
+        contribution = 1 + min(punct, 30) + min(length / 100, 3)
+        level = 0
+        anc = holder
+        while anc is not None and level < 6:
+            if id(anc) not in seen:
+                seen.add(id(anc))
+                anc.score = _TAG_PRIOR.get(anc.tag, 0) + class_weight(anc)
+                scored.append(anc)
+            anc.score += contribution / (1 if level == 0 else 2 if level == 1 else level * 3)
+            anc = anc.parent
+            level += 1
+    return scored
+
+
+def find_article(root: El) -> tuple[El, list[El]]:
+    """Return the best container and the list of top-level elements that make the article."""
+    measure(root)
+    candidates = _score(root)
+    if not candidates:
+        return root, [root]
+    for c in candidates:
+        c.score *= 1 - link_density(c)
+    candidates.sort(key=lambda c: c.score, reverse=True)
+    top = candidates[0]
+
+    # Several strong candidates under one ancestor mean the article is split in parts (lead,
+    # body, continuation): take the ancestor that holds most of them.
+    strong = [c for c in candidates[1:6] if c.score >= 0.75 * top.score]
+    if len(strong) >= 2:
+        chains = [set(map(id, _ancestors(c))) for c in strong]
+        for anc in _ancestors(top):
+            if anc.tag == "body":
+                break
+            if sum(1 for ch in chains if id(anc) in ch) >= 2:
+                top = anc
+                break
+
+    # Climb while the parent scores about as well: the article wrapper, not one of its columns.
+    # Readability climbs while the score does not drop too much; we also stop at strong negatives.
+    last = top.score
+    parent = top.parent
+    threshold = last / 3
+    while parent is not None and parent.tag != "body":
+        if parent.score < threshold:
+            break
+        if parent.score > last and not STRONG_NEGATIVE_HINT.search(parent.hint or ""):
+            top = parent
+            break
+        last = parent.score
+        parent = parent.parent
+    # A lone child wraps nothing: use its parent.
+    while top.parent is not None and top.parent.tag != "body" and _element_children(top.parent) == 1:
+        top = top.parent
+    return top, gather(top)
+
+
+def _ancestors(el: El) -> list[El]:
+    out = []
+    p = el.parent
+    while p is not None:
+        out.append(p)
+        p = p.parent
+    return out
+
+
+def _element_children(el: El) -> int:
+    n = 0
+    for c in el.children:
+        if type(c) is El:
+            n += 1
+        elif c.strip():
+            return 99  # holds text of its own: not a mere wrapper
+    return n
+
+
+def gather(top: El) -> list[El]:
+    """The article is the top candidate plus siblings that look like part of it."""
+    parent = top.parent
+    if parent is None:
+        return [top]
+    threshold = max(10.0, top.score * 0.2)
+    out: list[El] = []
+    for sib in parent.children:
+        if type(sib) is not El:
+            continue
+        if sib is top:
+            out.append(sib)
+            continue
+        bonus = top.score * 0.2 if top.hint and sib.hint == top.hint else 0
+        if sib.score and sib.score + bonus >= threshold and not STRONG_NEGATIVE_HINT.search(sib.hint):
+            out.append(sib)
+        elif sib.tag in ("p", "blockquote", "h2", "h3", "ul", "ol", "table") or (sib.tag == "div" and not (sib.flag & 1)):
+            ld = link_density(sib)
+            n = sib.text_len
+            if class_weight(sib) < 0:
+                continue
+            if n > 80 and ld < 0.25:
+                out.append(sib)
+            elif 0 < n <= 80 and ld == 0 and sib.tag == "p" and sib.text().endswith((".", "。", "!", "?", "！", "？", "”")):
+                out.append(sib)
+    return out

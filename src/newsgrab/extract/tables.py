@@ -1,0 +1,63 @@
+"""Selector and pattern tables used by extraction, kept apart from the algorithms that use them.
+
+Class/id hints follow Readability.js (its regexes, widened with what Chinese and German news
+templates use). They are general template vocabulary, never names of particular sites.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "BLOCK_TAGS", "INLINE_TAGS", "HEADING_TAGS", "NEGATIVE_HINT", "POSITIVE_HINT", "STRONG_NEGATIVE_HINT",
+    "REMOVE_TAGS", "UNLIKELY_HINT", "MAYBE_HINT",
+]
+
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body center dd details dialog dir div dl dt fieldset figcaption figure footer "
+    "form h1 h2 h3 h4 h5 h6 header hgroup hr li main menu nav ol p pre section table tbody thead tfoot tr td th ul "
+    "caption summary".split()
+)
+INLINE_TAGS = frozenset(
+    "a abbr b bdi bdo cite code data dfn em font i kbd mark q rp rt ruby s samp small span strong sub sup time "
+    "tt u var wbr del ins nobr".split()
+)
+HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+
+# Whole elements dropped from the article whatever they hold.
+REMOVE_TAGS = frozenset(("nav", "aside", "footer", "form", "fieldset", "menu", "dialog", "img", "picture", "figure"))
+
+_W = r"(?:^|[\s_-])"  # start of a class word; hints are matched on "class id" strings
+
+NEGATIVE_HINT = re.compile(
+    r"hidden|\bhid\b|banner|combx|comment|com-|contact|foot|footer|footnote|gdpr|masthead|media|meta|outbrain|"
+    r"promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|tool|widget|breadcrumb|"
+    r"crumb|byline|author|dateline|recommend|newsletter|subscribe|social|advert|(?:^|[\s_-])ads?(?:$|[\s_-])|"
+    r"popup|modal|cookie|rank|hot-?news|copyright|disclaimer|pagination|pager|paging|nav|menu|login|signup|"
+    r"teaser-list|more-?news|read-?more|xgyd|tuijian|xiangguan|guanggao|pinglun|fenxiang",
+    re.I,
+)
+POSITIVE_HINT = re.compile(
+    r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story|"
+    r"artic|zhengwen|detail|cont|news_txt|txt|neirong|wenzhang|main-?text|rich-?text",
+    re.I,
+)
+# Hints so clear that a container carrying them is never climbed into or gathered.
+STRONG_NEGATIVE_HINT = re.compile(
+    r"comment|sidebar|footer|related|recommend|share|social|breadcrumb|crumb|newsletter|advert|promo|"
+    r"cookie|popup|modal|(?:^|[\s_-])nav(?:$|[\s_-])|menu|xgyd|tuijian|xiangguan|pinglun",
+    re.I,
+)
+
+# Readability's "unlikely candidates": removed before rendering when they hold little text.
+UNLIKELY_HINT = re.compile(
+    r"-ad-|ai2html|banner|breadcrumb|crumb|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|"
+    r"legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|"
+    r"ad-break|agegate|pagination|pager|popup|yom-remote|share|sharing|subscribe|newsletter|cookie|"
+    r"recommend|tag-?list|tags|toolbar|keywords|copyright|xgyd|tuijian|xiangguan|guanggao|pinglun|fenxiang|"
+    r"hot-?news|more-?news|read-?more|next-?prev|prev-?next|article-?nav|post-?nav|author-?(?:bio|box|info)|"
+    r"login|signup|print|download|widget|promo|teaser-list|nav(?:$|[\s_-])|(?:^|[\s_-])ads?(?:$|[\s_-])",
+    re.I,
+)
+# ...unless they also say they are content.
+MAYBE_HINT = re.compile(r"and|article|body|column|content|main|shadow|story|entry|post|text|zhengwen|detail", re.I)

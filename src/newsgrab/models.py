@@ -1,0 +1,65 @@
+"""Plain data passed between the parts of newsgrab."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+
+__all__ = ["Article", "Page", "utcnow"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(slots=True)
+class Article:
+    """What newsgrab keeps of a news page. Missing values are None (or [] for lists)."""
+
+    url: str | None = None
+    canonical_url: str | None = None
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    site_name: str | None = None
+    source: str | None = None
+    language: str | None = None
+    text: str = ""
+    markdown: str = ""
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: the contract's field names, dates as ISO 8601."""
+        d = asdict(self)
+        d["published"] = self.published.isoformat() if self.published else None
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Article":
+        published = d.get("published")
+        if isinstance(published, str):
+            published = datetime.fromisoformat(published)
+        return cls(
+            url=d.get("url"),
+            canonical_url=d.get("canonical_url"),
+            title=d.get("title"),
+            authors=list(d.get("authors") or []),
+            published=published,
+            site_name=d.get("site_name"),
+            source=d.get("source"),
+            language=d.get("language"),
+            text=d.get("text") or "",
+            markdown=d.get("markdown") or "",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A raw page as it arrived: bytes untouched, plus what we know about where it came from."""
+
+    data: bytes
+    input: str  # what the user gave: a URL, a path, "-"
+    url: str | None = None  # final URL after redirects, or the URL a saved file/WARC record names
+    content_type: str | None = None  # HTTP Content-Type header, when there was one
+    fetched_at: datetime = field(default_factory=utcnow)
+    etag: str | None = None
+    last_modified: str | None = None
