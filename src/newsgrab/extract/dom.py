@@ -152,7 +152,7 @@ def _copy(node, parent: El, depth: int) -> None:
             if t:
                 children.append(t)
             continue
-        if tag in SKIP_TAGS or tag[0] == "-" or tag == "!doctype":
+        if not tag or tag in SKIP_TAGS or tag[0] == "-" or tag == "!doctype":
             continue
         attrs = child.attributes
         if attrs:
@@ -161,7 +161,9 @@ def _copy(node, parent: El, depth: int) -> None:
             style = attrs.get("style")
             if style and _HIDDEN_STYLE.search(style):
                 continue
-            hint = ((attrs.get("class") or "") + " " + (attrs.get("id") or "")).lower()
+            cls = attrs.get("class")
+            ident = attrs.get("id")
+            hint = (f"{cls} {ident}" if ident else cls).lower() if cls else (ident.lower() if ident else "")
             kept = {k: v for k in KEEP_ATTRS if (v := attrs.get(k)) is not None} or None
         else:
             hint, kept = "", None

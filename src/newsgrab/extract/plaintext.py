@@ -36,10 +36,10 @@ def split_plain_text(text: str) -> tuple[str | None, list[Block]]:
     # Breadcrumbs and toolbars at the top; the last crumb usually repeats the title.
     while i < len(lines) and i < 6:
         ln = lines[i]
-        if ph.lead.search(ln) and len(ln) <= 80 and not _CRUMB.search(ln):
+        if ph.lead.search(ln.lower()) and len(ln) <= 80 and not _CRUMB.search(ln):
             i += 1
             continue
-        if _CRUMB.search(ln) and len(ln) <= 120 and (ph.lead.search(ln) or ln.count(">") + ln.count("»") + ln.count("＞") >= 1) and not ln.endswith(("。", ".", "!", "！")):
+        if _CRUMB.search(ln) and len(ln) <= 120 and (ph.lead.search(ln.lower()) or ln.count(">") + ln.count("»") + ln.count("＞") >= 1) and not ln.endswith(("。", ".", "!", "！")):
             crumb_title = re.split(r"\s*(?:>|»|›|＞|→)\s*", ln)[-1].strip() or None
             i += 1
             continue

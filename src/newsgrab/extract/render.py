@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .dom import El
 from .scoring import class_weight, link_density
-from .tables import BLOCK_TAGS, HEADING_TAGS, MAYBE_HINT, REMOVE_TAGS, UNLIKELY_HINT
+from .tables import BLOCK_TAGS, HEADING_TAGS, MAYBE_HINT, REMOVE_TAGS, UNLIKELY_HINT, UNLIKELY_STRONG_HINT
 
 __all__ = ["Block", "render_blocks"]
 
@@ -146,6 +147,20 @@ def _is_data_table(el: El) -> bool:
     return rows >= 2 and cols >= 2
 
 
+@lru_cache(maxsize=20_000)
+def _unlikely(hint: str) -> int:
+    """2: never article (comments, share bars), 1: a layout region, 0: no opinion."""
+    if MAYBE_HINT.search(hint):
+        return 0
+    if UNLIKELY_STRONG_HINT.search(hint):
+        return 2
+    return 1 if UNLIKELY_HINT.search(hint) else 0
+
+
+def _reads_like_prose(el: El) -> bool:
+    return el.text_len > 300 and el.punct >= 6 and link_density(el) < 0.25
+
+
 def _count(el: El, tags: tuple[str, ...]) -> int:
     return sum(1 for sub in el.iter() if sub.tag in tags)
 
@@ -154,16 +169,17 @@ def _drop(el: El, top_len: int) -> bool:
     """Markup says this element is not article text."""
     tag = el.tag
     if tag in REMOVE_TAGS:
-        return True
-    if tag == "header" and el.text_len < 0.3 * top_len:
-        return True
+        # ...unless it holds most of the article: some templates wrap the story in <aside> or <form>.
+        return tag in ("img", "picture", "figure") or el.text_len < 0.5 * top_len
+    if tag == "header" and el.text_len < 0.3 * top_len and (link_density(el) > 0.3 or el.punct < 2):
+        return True  # a site header or a bare title block; an article header with a lead stays
     if el.text_len == 0:
         return tag not in ("td", "th")  # empty (images are never text); keep table grid cells
     if tag == "a" or tag in HEADING_TAGS:
         return False
-    hint = el.hint
-    if hint and hint != " " and UNLIKELY_HINT.search(hint) and not MAYBE_HINT.search(hint):
-        if el.text_len < 0.5 * top_len:
+    if el.hint and el.text_len < 0.5 * top_len:
+        tier = _unlikely(el.hint)
+        if tier == 2 or (tier == 1 and not _reads_like_prose(el)):
             return True
     if tag in ("div", "section", "ul", "ol", "table", "dl", "span", "p"):
         return _clean_conditionally(el)

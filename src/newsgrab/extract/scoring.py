@@ -34,6 +34,8 @@ _TAG_PRIOR = {
 }
 # Blocks whose own text counts as a paragraph of evidence.
 _PARAGRAPH_TAGS = frozenset(("p", "pre"))
+# List items are evidence too (protocols, recipes, explainers are lists), when they hold prose.
+_LIST_ITEM = "li"
 # Elements that may hold text directly between child elements (text + <br> sites).
 _TEXT_HOLDERS = frozenset(
     ("div", "section", "article", "td", "dd", "blockquote", "font", "span", "center", "main", "body", "tbody", "table", "tr")
@@ -80,14 +82,18 @@ def link_density(el: El) -> float:
 def class_weight(el: El) -> int:
     """Readability's class/id weight: -25 for hints of boilerplate, +25 for hints of content."""
     hint = el.hint
-    if not hint or hint == " ":
+    if not hint:
         return 0
-    w = 0
-    if NEGATIVE_HINT.search(hint):
-        w -= 25
-    if POSITIVE_HINT.search(hint):
-        w += 25
+    w = _WEIGHTS.get(hint)
+    if w is None:
+        # Templates repeat the same few class strings hundreds of times: match each string once.
+        w = (-25 if NEGATIVE_HINT.search(hint) else 0) + (25 if POSITIVE_HINT.search(hint) else 0)
+        if len(_WEIGHTS) < 50_000:
+            _WEIGHTS[hint] = w
     return w
+
+
+_WEIGHTS: dict[str, int] = {}
 
 
 def _score(root: El) -> list[El]:
@@ -98,7 +104,9 @@ def _score(root: El) -> list[El]:
         direct = el.score
         el.score = 0.0
         tag = el.tag
-        if tag in _PARAGRAPH_TAGS or (tag in _TEXT_HOLDERS and not (el.flag & 1)):
+        if tag in _PARAGRAPH_TAGS or (tag in _TEXT_HOLDERS and not (el.flag & 1)) or (
+            tag == _LIST_ITEM and not (el.flag & 1) and el.text_len >= 150 and el.punct >= 2
+        ):
             length = el.text_len
             punct = el.punct
             holder = el.parent
@@ -141,7 +149,12 @@ def find_article(root: El) -> tuple[El, list[El]]:
 
     # Several strong candidates under one ancestor mean the article is split in parts (lead,
     # body, continuation): take the ancestor that holds most of them.
-    strong = [c for c in candidates[1:6] if c.score >= 0.75 * top.score]
+    # (Candidates inside or around the top one are the same evidence counted again: skip them.)
+    top_chain = {id(a) for a in _ancestors(top)}
+    strong = [
+        c for c in candidates[1:6]
+        if c.score >= 0.75 * top.score and id(c) not in top_chain and id(top) not in {id(a) for a in _ancestors(c)}
+    ]
     if len(strong) >= 2:
         chains = [set(map(id, _ancestors(c))) for c in strong]
         for anc in _ancestors(top):
@@ -164,10 +177,37 @@ def find_article(root: El) -> tuple[El, list[El]]:
             break
         last = parent.score
         parent = parent.parent
+    # The top candidate is often one of several sibling boxes of the same story (text beside a
+    # picture, an accordion of sections, a table cell). Climb while the parent adds prose, not links.
+    for _ in range(3):
+        parent = top.parent
+        if parent is None or parent.tag == "body" or STRONG_NEGATIVE_HINT.search(parent.hint or ""):
+            break
+        extra = parent.text_len - top.text_len
+        extra_links = parent.link_len - top.link_len
+        if extra < 0.25 * top.text_len or extra - extra_links < 200:
+            break
+        if extra_links > 0.3 * extra or _prose(parent) - _prose(top) < 0.5 * (extra - extra_links):
+            break
+        top = parent
     # A lone child wraps nothing: use its parent.
     while top.parent is not None and top.parent.tag != "body" and _element_children(top.parent) == 1:
         top = top.parent
     return top, gather(top)
+
+
+def _prose(el: El) -> int:
+    """Text of the subtree that sits in paragraph-like blocks with punctuation (not links, labels)."""
+    total = 0
+    stack = [el]
+    while stack:
+        e = stack.pop()
+        if e.tag in ("p", "pre", "blockquote", "li", "td", "dd") or not (e.flag & 1):
+            if e.punct and e.link_len < 0.5 * e.text_len:
+                total += e.text_len - e.link_len
+            continue
+        stack.extend(c for c in e.children if type(c) is El)
+    return total
 
 
 def _ancestors(el: El) -> list[El]:

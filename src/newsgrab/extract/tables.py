@@ -10,7 +10,7 @@ import re
 
 __all__ = [
     "BLOCK_TAGS", "INLINE_TAGS", "HEADING_TAGS", "NEGATIVE_HINT", "POSITIVE_HINT", "STRONG_NEGATIVE_HINT",
-    "REMOVE_TAGS", "UNLIKELY_HINT", "MAYBE_HINT",
+    "REMOVE_TAGS", "UNLIKELY_HINT", "UNLIKELY_STRONG_HINT", "MAYBE_HINT",
 ]
 
 BLOCK_TAGS = frozenset(
@@ -49,14 +49,21 @@ STRONG_NEGATIVE_HINT = re.compile(
     re.I,
 )
 
-# Readability's "unlikely candidates": removed before rendering when they hold little text.
+# Readability's "unlikely candidates", in two tiers. STRONG hints name things that are never the
+# article (comments, share bars, related lists): dropped whatever they hold. WEAK hints name
+# layout regions (sidebar, header, extra) that templates also use for grid columns holding the
+# article ("sidebar-grid__container"): dropped only when they do not read like prose.
+UNLIKELY_STRONG_HINT = re.compile(
+    r"-ad-|ai2html|banner|breadcrumb|crumb|combx|comment|community|disqus|gdpr|legends|related|remark|replies|"
+    r"rss|shoutbox|social|sponsor|ad-break|agegate|pagination|pager|popup|yom-remote|share|sharing|subscribe|"
+    r"newsletter|cookie|recommend|tag-?list|tags|toolbar|keywords|copyright|xgyd|tuijian|xiangguan|guanggao|"
+    r"pinglun|fenxiang|hot-?news|more-?news|read-?more|next-?prev|prev-?next|article-?nav|post-?nav|"
+    r"author-?(?:bio|box|info)|login|signup|print|download|widget|promo|teaser-list|"
+    r"(?:^|[\s_-])ads?(?:$|[\s_-])",
+    re.I,
+)
 UNLIKELY_HINT = re.compile(
-    r"-ad-|ai2html|banner|breadcrumb|crumb|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|"
-    r"legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|"
-    r"ad-break|agegate|pagination|pager|popup|yom-remote|share|sharing|subscribe|newsletter|cookie|"
-    r"recommend|tag-?list|tags|toolbar|keywords|copyright|xgyd|tuijian|xiangguan|guanggao|pinglun|fenxiang|"
-    r"hot-?news|more-?news|read-?more|next-?prev|prev-?next|article-?nav|post-?nav|author-?(?:bio|box|info)|"
-    r"login|signup|print|download|widget|promo|teaser-list|nav(?:$|[\s_-])|(?:^|[\s_-])ads?(?:$|[\s_-])",
+    r"cover-wrap|extra|footer|header|menu|sidebar|skyscraper|supplemental|nav(?:$|[\s_-])",
     re.I,
 )
 # ...unless they also say they are content.
