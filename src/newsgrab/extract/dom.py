@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser
 
+from .tables import BLOCK_TAGS, INLINE_TAGS
+
 __all__ = ["El", "Head", "parse", "MAX_DEPTH"]
 
 # Elements never part of an article; their whole subtree is skipped while copying.
@@ -21,7 +23,7 @@ SKIP_TAGS = frozenset(
     "input link meta head title audio video source track map area dialog frameset frame applet".split()
 )
 # Attributes kept on the light tree (the rest are dropped while copying).
-KEEP_ATTRS = ("href", "src", "data-src", "alt", "datetime", "content", "itemprop", "rel", "colspan", "start")
+KEEP_ATTRS = frozenset(("href", "src", "data-src", "alt", "datetime", "content", "itemprop", "rel", "colspan", "start"))
 
 # Lexbor's tree building is fine with deep nesting, but recursion over a 100,000-deep tree is not.
 # Past this depth the copy flattens: deeper elements are read as text only.
@@ -34,7 +36,7 @@ _WS = re.compile(r"\s+")
 class El:
     """An element of the light tree. `children` holds `El`s and `str`s (text), in document order."""
 
-    __slots__ = ("tag", "hint", "attrs", "children", "parent", "score", "text_len", "link_len", "punct", "flag")
+    __slots__ = ("tag", "hint", "attrs", "children", "parent", "score", "text_len", "link_len", "punct", "flag", "direct")
 
     def __init__(self, tag: str, hint: str, attrs: dict | None, parent: "El | None"):
         self.tag = tag
@@ -43,10 +45,11 @@ class El:
         self.children: list = []
         self.parent = parent
         self.score = 0.0
-        self.text_len = 0  # effective text length of the subtree (see textlen())
+        self.text_len = 0  # text length of the subtree, in UTF-8 bytes of trimmed text nodes
         self.link_len = 0  # the part of text_len inside <a>
         self.punct = 0  # sentence punctuation in the subtree (commas, full stops, CJK marks)
-        self.flag = 0  # scratch bits for passes (removed, candidate, ...)
+        self.flag = 0  # bit 1: has block-level children
+        self.direct = 0  # text held directly (text nodes, inline children), not in block children
 
     def get(self, name: str) -> str | None:
         return self.attrs.get(name) if self.attrs else None
@@ -97,15 +100,50 @@ class Head:
     times: list[tuple[str, str]] = field(default_factory=list)  # (<time datetime>, text)
 
 
-def parse(html: str) -> tuple[Head, El]:
-    """Parse `html` once and return its metadata sources and a light copy of the body."""
+def parse(html: str) -> tuple[Head, El, list[El]]:
+    """Parse `html` once; return its metadata sources, a measured light copy of the body, and the
+    elements of that copy that hold some text (bottom-up order), which is all scoring looks at."""
     tree = LexborHTMLParser(html)
     head = _read_head(tree)
     root = El("body", "", None, None)
+    texty: list[El] = []
     body = tree.body
     if body is not None:
-        _copy(body, root, 0)
-    return head, root
+        _prune(tree, body)
+        _copy(body, root, 0, False, texty)
+    return head, root, texty
+
+
+# Page-level regions that are never the article. Removing them in lexbor (C) before the copy halves
+# the nodes Python has to visit on a typical news page.
+_PRUNE_SELECTOR = "nav, footer, aside"
+
+
+def _prune(tree, body) -> None:
+    """Drop nav/footer/aside regions that hold a small share of the page's text. Some templates wrap
+    the whole story in an <aside> or a <footer>; the share test keeps those."""
+    regions = tree.css(_PRUNE_SELECTOR)
+    if not regions:
+        return
+    total = len(body.text(deep=True))
+    # Decide everything before removing anything: once a region is decomposed, the nodes of regions
+    # nested in it are freed, and touching them would read freed memory.
+    doomed = []
+    for region in regions:
+        if len(region.text(deep=True)) < 0.25 * total:
+            doomed.append(region)
+    if len(doomed) > 1:
+        ids = {r.mem_id for r in doomed}
+        outer = []
+        for r in doomed:
+            p = r.parent
+            while p is not None and p.mem_id not in ids:
+                p = p.parent
+            if p is None:
+                outer.append(r)
+        doomed = outer
+    for region in doomed:
+        region.decompose()
 
 
 def _read_head(tree) -> Head:
@@ -142,15 +180,32 @@ def _read_head(tree) -> Head:
     return head
 
 
-def _copy(node, parent: El, depth: int) -> None:
-    """Copy the children of selectolax `node` under `parent`, skipping what is never content."""
+_PUNCT = re.compile(r"[,.;!?，。、；！？：]")
+
+
+def _copy(node, parent: El, depth: int, in_link: bool, texty: list[El]) -> None:
+    """Copy the children of selectolax `node` under `parent`, skipping what is never content, and
+    measure on the way back up (one walk instead of two): text_len, link_len, punct, flag bit 1 =
+    holds block children, and `direct`, the length of text held directly rather than in block
+    children. Elements with some text are appended to `texty`."""
     children = parent.children
+    tl = ll = pu = direct = 0
+    has_block = False
     for child in node.iter(include_text=True):
         tag = child.tag
         if tag == "-text":
             t = child.text_content
             if t:
                 children.append(t)
+                s = t.strip()
+                if s:
+                    n = len(s.encode())  # UTF-8 bytes: a CJK character weighs 3, a Latin letter 1
+                    tl += n
+                    direct += n
+                    if in_link:
+                        ll += n
+                    if n > 10:
+                        pu += len(_PUNCT.findall(s))
             continue
         if not tag or tag in SKIP_TAGS or tag[0] == "-" or tag == "!doctype":
             continue
@@ -164,14 +219,33 @@ def _copy(node, parent: El, depth: int) -> None:
             cls = attrs.get("class")
             ident = attrs.get("id")
             hint = (f"{cls} {ident}" if ident else cls).lower() if cls else (ident.lower() if ident else "")
-            kept = {k: v for k in KEEP_ATTRS if (v := attrs.get(k)) is not None} or None
+            kept = {k: v for k, v in attrs.items() if k in KEEP_ATTRS} or None
         else:
             hint, kept = "", None
         el = El(tag, hint, kept, parent)
         children.append(el)
         if depth < MAX_DEPTH:
-            _copy(child, el, depth + 1)
+            _copy(child, el, depth + 1, in_link or tag == "a", texty)
         else:
             txt = child.text(separator=" ")
             if txt:
                 el.children.append(txt)
+                el.text_len = el.direct = len(txt.strip().encode())
+        n = el.text_len
+        if n:
+            tl += n
+            ll += el.link_len
+            pu += el.punct
+            if tag in BLOCK_TAGS:
+                has_block = True
+            elif tag in INLINE_TAGS or tag == "br":
+                direct += n
+        elif tag in BLOCK_TAGS:
+            has_block = True
+    parent.text_len = tl
+    parent.link_len = ll
+    parent.punct = pu
+    parent.flag = 1 if has_block else 0
+    parent.direct = direct
+    if tl >= 25:
+        texty.append(parent)

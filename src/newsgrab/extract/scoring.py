@@ -1,6 +1,6 @@
 """Find the article in the light tree: one scoring algorithm, in the spirit of Readability.js.
 
-1. `measure` walks the tree once, bottom-up, and stores on every element its effective text length,
+1. dom.parse has already measured every element while copying it: its effective text length,
    the part of it inside links, and its sentence punctuation.
 2. `score` treats every paragraph-like block (p, pre, td, and div-like elements that hold text
    directly, as old Chinese sites do with <br>-separated text) as evidence: a block earns
@@ -16,14 +16,10 @@ Chinese, Japanese and European pages alike.
 
 from __future__ import annotations
 
-import re
-
 from .dom import El
 from .tables import BLOCK_TAGS, INLINE_TAGS, NEGATIVE_HINT, POSITIVE_HINT, STRONG_NEGATIVE_HINT
 
-__all__ = ["measure", "class_weight", "find_article", "link_density"]
-
-_PUNCT = re.compile(r"[,.;!?，。、；！？：]")
+__all__ = ["class_weight", "find_article", "link_density"]
 
 # Prior of a container by tag: divs/articles usually hold articles; lists, headings and forms don't.
 _TAG_PRIOR = {
@@ -41,38 +37,6 @@ _TEXT_HOLDERS = frozenset(
     ("div", "section", "article", "td", "dd", "blockquote", "font", "span", "center", "main", "body", "tbody", "table", "tr")
 )
 _MIN_PARAGRAPH = 25  # bytes: shorter blocks are captions, buttons, labels
-
-
-def measure(el: El, in_link: bool = False) -> None:
-    """Fill text_len, link_len and punct on every element, bottom-up. Also marks blocks (flag bit 1)
-    and records the length of text held directly (outside block children) in `score` temporarily."""
-    tl = ll = pu = 0
-    direct = 0
-    has_block = False
-    link = in_link or el.tag == "a"
-    for c in el.children:
-        if type(c) is str:
-            s = c.strip()
-            if s:
-                n = len(s.encode())
-                tl += n
-                direct += n
-                if link:
-                    ll += n
-                if n > 10:
-                    pu += len(_PUNCT.findall(s))
-        else:
-            measure(c, link)
-            tl += c.text_len
-            ll += c.link_len
-            pu += c.punct
-            if c.tag in BLOCK_TAGS:
-                has_block = True
-            elif c.tag in INLINE_TAGS:
-                direct += c.text_len
-    el.text_len, el.link_len, el.punct = tl, ll, pu
-    el.flag = (1 if has_block else 0)
-    el.score = float(direct)  # direct text length; replaced by the real score in score()
 
 
 def link_density(el: El) -> float:
@@ -96,13 +60,12 @@ def class_weight(el: El) -> int:
 _WEIGHTS: dict[str, int] = {}
 
 
-def _score(root: El) -> list[El]:
+def _score(texty: list[El]) -> list[El]:
     """Score containers from the paragraphs they hold; return the scored containers."""
     scored: list[El] = []
     seen: set[int] = set()
-    for el in root.iter():
-        direct = el.score
-        el.score = 0.0
+    for el in texty:
+        direct = el.direct
         tag = el.tag
         if tag in _PARAGRAPH_TAGS or (tag in _TEXT_HOLDERS and not (el.flag & 1)) or (
             tag == _LIST_ITEM and not (el.flag & 1) and el.text_len >= 150 and el.punct >= 2
@@ -136,10 +99,11 @@ def _score(root: El) -> list[El]:
     return scored
 
 
-def find_article(root: El) -> tuple[El, list[El]]:
-    """Return the best container and the list of top-level elements that make the article."""
-    measure(root)
-    candidates = _score(root)
+def find_article(root: El, texty: list[El]) -> tuple[El, list[El]]:
+    """Return the best container and the list of top-level elements that make the article.
+
+    `root` and `texty` come from dom.parse, already measured."""
+    candidates = _score(texty)
     if not candidates:
         return root, [root]
     for c in candidates:

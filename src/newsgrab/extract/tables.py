@@ -68,3 +68,4 @@ UNLIKELY_HINT = re.compile(
 )
 # ...unless they also say they are content.
 MAYBE_HINT = re.compile(r"and|article|body|column|content|main|shadow|story|entry|post|text|zhengwen|detail", re.I)
+
