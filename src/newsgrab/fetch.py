@@ -1,0 +1,557 @@
+"""Download web pages politely and defensively; the only module in newsgrab that imports httpx.
+
+:func:`fetch_pages` runs an asyncio event loop with one shared :class:`httpx.AsyncClient` in a background
+thread, so the caller can extract and store pages in its own thread while downloads go on.  Results come
+back in input order, with a bounded look-ahead (about ``concurrency * 4`` URLs taken from the input at a
+time), so a list of 100k URLs never sits in memory as pages.
+
+What each download guarantees (every failure is a one-line :class:`~newsgrab.errors.FetchError`, never an
+exception out of the iterator):
+
+* a whole-request deadline of ``settings.timeout`` seconds, connect to last byte, for every request (each
+  redirect hop and each retry is one request) — a server dripping one byte a second still fails in time;
+* redirects followed by hand: at most :data:`MAX_REDIRECTS` hops, loops detected, only http/https;
+* the body capped at ``settings.max_bytes`` *after* Content-Encoding is undone (see ``_decode_body``);
+* 4xx fail at once; 5xx, 429, timeouts and connection errors are retried with exponential backoff and
+  jitter, ``settings.retries`` tries in all, honouring Retry-After up to ``settings.retry_after_cap``;
+* bodies that are plainly not pages (PDF, images, archives...) are refused whatever their Content-Type;
+* robots.txt (RFC 9309, parsed by protego) is obeyed unless ``settings.ignore_robots``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import ipaddress
+import random
+import re
+import ssl
+import threading
+from collections import deque
+from collections.abc import AsyncIterator, Iterable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import httpx
+from protego import Protego
+
+from ._decode_body import BodyDecoder, BodyError, accept_encoding, format_size, not_a_page_reason
+from .config import Settings
+from .errors import FetchError
+from .models import Page, utcnow
+
+__all__ = ["FetchResult", "fetch_pages", "read_url_list", "MAX_REDIRECTS"]
+
+MAX_REDIRECTS = 10
+ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309 asks parsers to read at least 500 KiB
+ROBOTS_MAX_REDIRECTS = 5  # RFC 9309: follow at least five
+BACKOFF_BASE = 0.5  # seconds before the 2nd try; doubles each try, capped by settings.retry_after_cap
+LOOKAHEAD_FACTOR = 4  # URLs in flight or buffered = concurrency * this
+
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,text/plain;q=0.8,*/*;q=0.5"
+# A host name after IDNA encoding (httpx does that): labels of letters, digits, '-' and '_'.
+_HOST_RE = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """The outcome for one input URL: exactly one of ``page``/``error`` is set, or ``not_modified``."""
+
+    index: int  # position in the input, from 0
+    input: str  # the URL as given
+    page: Page | None
+    error: FetchError | None
+    not_modified: bool = False  # a conditional request got 304: the stored copy is current
+
+
+def read_url_list(lines: Iterable[str | bytes]) -> list[str]:
+    """URLs from a list file: one a line, stripped; blank lines and ``#`` comments skipped.
+
+    A ``#`` after whitespace also starts a comment (``URL  # note``): a URL cannot hold whitespace, while
+    ``#`` right inside a URL is a fragment and is kept.
+    """
+    urls: list[str] = []
+    for line in lines:
+        if isinstance(line, bytes):
+            line = line.decode("utf-8", "replace")
+        line = re.split(r"\s#", line.strip().lstrip("\ufeff"), maxsplit=1)[0].strip()
+        if line and not line.startswith("#"):
+            urls.append(line)
+    return urls
+
+
+def fetch_pages(
+    urls: Iterable[str],
+    settings: Settings,
+    *,
+    conditional: dict[str, tuple[str | None, str | None]] | None = None,
+) -> Iterator[FetchResult]:
+    """Download ``urls`` concurrently; yield one :class:`FetchResult` per URL, in input order.
+
+    ``conditional`` maps a URL to the ``(etag, last_modified)`` of the copy already stored; those are sent
+    as If-None-Match / If-Modified-Since and a 304 answer yields ``not_modified=True`` with no page.
+
+    Nothing starts until the first result is asked for.  Closing the iterator early (``close()``, ``break``
+    in a ``for`` loop, garbage collection) cancels the downloads still running and stops the thread.
+    """
+    runner = _Runner(settings, conditional or {})
+    window = max(1, settings.concurrency) * LOOKAHEAD_FACTOR
+    pending: deque[tuple[int, str, Future]] = deque()
+    source = iter(urls)
+    exhausted = False
+    index = 0
+    try:
+        runner.start()
+        while True:
+            # Top the window up before waiting, so downloads continue while the caller works on a result.
+            while not exhausted and len(pending) < window:
+                try:
+                    url = next(source)
+                except StopIteration:
+                    exhausted = True
+                    break
+                pending.append((index, url, runner.submit(url)))
+                index += 1
+            if not pending:
+                return
+            i, url, future = pending.popleft()
+            page, error, not_modified = future.result()
+            yield FetchResult(i, url, page, error, not_modified)
+    finally:
+        for _, _, future in pending:
+            future.cancel()
+        runner.close()
+
+
+# --- the background thread ---------------------------------------------------------------------------
+
+
+class _Runner:
+    """An event loop in a daemon thread, owning one :class:`_Fetcher` (and so one AsyncClient)."""
+
+    def __init__(self, settings: Settings, conditional: dict[str, tuple[str | None, str | None]]) -> None:
+        self.settings = settings
+        self.conditional = conditional
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self._run, name="newsgrab-fetch", daemon=True)
+        self.fetcher: _Fetcher | None = None
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_forever()
+        finally:
+            with contextlib.suppress(Exception):
+                self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.close()
+
+    async def _make_fetcher(self) -> _Fetcher:
+        return _Fetcher(self.settings, self.conditional)  # the client must be made inside its loop
+
+    def start(self) -> None:
+        self.thread.start()
+        self.fetcher = asyncio.run_coroutine_threadsafe(self._make_fetcher(), self.loop).result()
+
+    def submit(self, url: str) -> Future:
+        assert self.fetcher is not None
+        return asyncio.run_coroutine_threadsafe(self.fetcher.fetch_one(url), self.loop)
+
+    async def _shutdown(self) -> None:
+        me = asyncio.current_task()
+        tasks = [t for t in asyncio.all_tasks() if t is not me]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self.fetcher is not None:
+            await self.fetcher.client.aclose()
+
+    def close(self) -> None:
+        if not self.thread.is_alive():
+            return
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(self._shutdown(), self.loop).result(timeout=10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+
+
+# --- one download ---------------------------------------------------------------------------------------
+
+
+class _Retryable(FetchError):
+    """A failure another try may cure (timeout, connection error); never leaves this module."""
+
+
+class _RedirectProblem(FetchError):
+    """A redirect chain that cannot be followed; robots.txt treats these as "no robots.txt"."""
+
+
+@dataclass(slots=True)
+class _Reply:
+    status: int
+    headers: httpx.Headers
+    url: httpx.URL
+    location: str = ""  # the Location header, as the server sent it
+    body: bytes | None = None  # read for 2xx answers only
+    fetched_at: datetime | None = None
+    conditional: bool = False  # we sent If-None-Match / If-Modified-Since
+
+
+class _Fetcher:
+    """Everything that runs inside the event loop: the client, the limits, the robots.txt cache."""
+
+    def __init__(self, settings: Settings, conditional: dict[str, tuple[str | None, str | None]]) -> None:
+        self.settings = settings
+        self.conditional = conditional
+        self.agent = settings.agent()
+        self.client = httpx.AsyncClient(
+            follow_redirects=False,  # we follow by hand: hop limit, loops, schemes, robots per hop
+            timeout=httpx.Timeout(settings.timeout),
+            # Our semaphores bound the connections in use; an httpx pool limit would only add a second
+            # queue whose waiting counts against the deadline.
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=max(1, settings.concurrency)),
+            headers={"User-Agent": self.agent, "Accept": _ACCEPT, "Accept-Encoding": accept_encoding()},
+            event_hooks={"response": [_take_location]},
+        )
+        self.slots = asyncio.Semaphore(max(1, settings.concurrency))
+        self.host_slots: dict[str, asyncio.Semaphore] = {}
+        self.robots: dict[tuple[str, str, int | None], asyncio.Future] = {}
+
+    async def fetch_one(self, text: str) -> tuple[Page | None, FetchError | None, bool]:
+        """Download one input; returns ``(page, error, not_modified)`` and never raises (but cancels)."""
+        try:
+            url = _parse_url(text)
+            reply = await self._follow(
+                url,
+                check_robots=not self.settings.ignore_robots,
+                max_hops=MAX_REDIRECTS,
+                cap=self.settings.max_bytes,
+                conditional=self._conditional_headers(text, url),
+            )
+            if reply.status == 304 and reply.conditional:
+                return None, None, True
+            if not 200 <= reply.status < 300:
+                raise FetchError(f"HTTP {reply.status}")
+            body = reply.body or b""
+            content_type = reply.headers.get("content-type")
+            if not body:
+                raise FetchError(f"empty response (HTTP {reply.status})")
+            reason = not_a_page_reason(body, content_type)
+            if reason:
+                raise FetchError(f"not an HTML page ({reason})")
+            page = Page(
+                data=body,
+                input=text,
+                url=str(reply.url),
+                content_type=content_type,
+                fetched_at=reply.fetched_at or utcnow(),
+                etag=reply.headers.get("etag"),
+                last_modified=reply.headers.get("last-modified"),
+            )
+            return page, None, False
+        except FetchError as exc:
+            return None, FetchError(str(exc)), False  # plain FetchError: the private subclasses stay here
+        except Exception as exc:  # a bug or an odd library error must not stop the batch
+            return None, FetchError(_first_line(str(exc)) or "unexpected error"), False
+
+    def _conditional_headers(self, text: str, url: httpx.URL) -> dict[str, str]:
+        etag, modified = self.conditional.get(text) or self.conditional.get(str(url)) or (None, None)
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if modified:
+            headers["If-Modified-Since"] = modified
+        return headers
+
+    async def _follow(
+        self,
+        url: httpx.URL,
+        *,
+        check_robots: bool,
+        max_hops: int,
+        cap: int,
+        conditional: dict[str, str] | None = None,
+        truncate: bool = False,
+    ) -> _Reply:
+        """Request ``url`` and follow its redirects; return the first non-redirect reply."""
+        visits: dict[str, int] = {str(url): 1}
+        hops = 0
+        while True:
+            if check_robots and not await self._allowed(url):
+                raise FetchError("disallowed by robots.txt")
+            reply = await self._request(url, conditional or {}, cap, truncate)
+            reply.conditional = bool(conditional)
+            if reply.status not in _REDIRECT_STATUSES:
+                return reply
+            location = reply.location.strip()
+            if not location:
+                raise _RedirectProblem(f"HTTP {reply.status} redirect without a Location")
+            try:
+                target = url.join(location)
+            except (httpx.InvalidURL, ValueError, TypeError):
+                raise _RedirectProblem("redirect to a malformed URL") from None
+            if target.scheme not in ("http", "https"):
+                raise _RedirectProblem(f"redirect to a {target.scheme or 'relative'}: URL refused")
+            try:
+                _check_host(target)
+            except FetchError:
+                raise _RedirectProblem("redirect to a malformed URL") from None
+            hops += 1
+            key = str(target)
+            # One revisit is allowed: sites bounce through a URL to set a cookie and come back to it.
+            if visits.get(key, 0) >= 2:
+                raise _RedirectProblem("redirect loop")
+            if hops > max_hops:
+                raise _RedirectProblem(f"too many redirects (more than {max_hops})")
+            visits[key] = visits.get(key, 0) + 1
+            url = target
+
+    async def _request(self, url: httpx.URL, headers: dict[str, str], cap: int, truncate: bool) -> _Reply:
+        """One request with retries; returns the last reply, or raises the last network error."""
+        tries = max(1, self.settings.retries)
+        for attempt in range(1, tries + 1):
+            retry_after = None
+            try:
+                reply = await self._attempt(url, headers, cap, truncate)
+            except _Retryable as exc:
+                if attempt == tries:
+                    raise FetchError(str(exc)) from None
+            else:
+                if not _retryable_status(reply.status) or attempt == tries:
+                    return reply
+                if reply.status in (429, 503):
+                    retry_after = _parse_retry_after(reply.headers.get("retry-after"))
+            await asyncio.sleep(self._delay(attempt, retry_after))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        cap = max(0.0, self.settings.retry_after_cap)
+        if retry_after is not None:
+            return min(retry_after, cap)
+        # Exponential backoff with jitter, so many clients failing together do not come back together.
+        return min(cap, BACKOFF_BASE * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
+
+    @contextlib.asynccontextmanager
+    async def _slot(self, host: str) -> AsyncIterator[None]:
+        # Host slot first, then a global one: a request waiting for its busy host holds no global slot,
+        # so other hosts keep downloading.
+        host_slot = self.host_slots.get(host)
+        if host_slot is None:
+            host_slot = self.host_slots[host] = asyncio.Semaphore(max(1, self.settings.per_host))
+        async with host_slot, self.slots:
+            yield
+
+    async def _attempt(self, url: httpx.URL, headers: dict[str, str], cap: int, truncate: bool) -> _Reply:
+        """One GET under the limits and the whole-request deadline; reads the body of 2xx answers."""
+        timeout = self.settings.timeout
+        try:
+            async with self._slot(url.host):
+                # The deadline starts once we hold a slot: waiting in the queue is not the server's fault.
+                async with asyncio.timeout(timeout):
+                    request = self.client.build_request("GET", url, headers=headers)
+                    response = await self.client.send(request, stream=True)
+                    try:
+                        location = response.extensions.get(_LOCATION, "")
+                        reply = _Reply(response.status_code, response.headers, url, location)
+                        if 200 <= response.status_code < 300:
+                            reply.body = await _read_body(response, cap, truncate)
+                        reply.fetched_at = utcnow()
+                        return reply
+                    finally:
+                        await response.aclose()
+        except FetchError:
+            raise
+        except (TimeoutError, httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
+            message, retry = _describe(exc, timeout)
+            raise (_Retryable if retry else FetchError)(message) from None
+
+    async def _allowed(self, url: httpx.URL) -> bool:
+        """Whether robots.txt lets us fetch ``url``; robots.txt is fetched once per origin per batch.
+
+        Raises FetchError when robots.txt is unreachable: the reason is more use to the user than a bare
+        "disallowed" (a host that refuses connections for robots.txt will refuse the page too).
+        """
+        key = (url.scheme, url.host, url.port)
+        task = self.robots.get(key)
+        if task is None:
+            task = self.robots[key] = asyncio.ensure_future(self._load_robots(url))
+        # shield: one cancelled download must not cancel the robots.txt fetch others are waiting for.
+        rules = await asyncio.shield(task)
+        if isinstance(rules, str):
+            raise FetchError(rules)
+        if rules is None:
+            return True
+        return rules.can_fetch(str(url), self.agent)
+
+    async def _load_robots(self, url: httpx.URL) -> Protego | str | None:
+        """Parsed rules; None to allow everything; a message (str) to refuse everything with."""
+        robots_url = url.copy_with(path="/robots.txt", query=None, fragment=None)
+        try:
+            reply = await self._follow(
+                robots_url, check_robots=False, max_hops=ROBOTS_MAX_REDIRECTS, cap=ROBOTS_MAX_BYTES, truncate=True
+            )
+        except _RedirectProblem:
+            return None  # RFC 9309 2.3.1.2: too many redirects may be taken as "unavailable"
+        except FetchError as exc:  # unreachable: RFC 9309 2.3.1.4 says assume complete disallow
+            message = str(exc)
+            if message.startswith("cannot connect"):
+                return message
+            return f"disallowed by robots.txt (robots.txt unreachable: {message})"
+        if 200 <= reply.status < 300:
+            text = (reply.body or b"").decode("utf-8", "replace")
+            try:
+                return Protego.parse(text)
+            except Exception:  # a robots.txt protego cannot read is as good as none
+                return None
+        if reply.status == 429 or reply.status >= 500:  # server errors also mean "unreachable"
+            return f"disallowed by robots.txt (robots.txt answered HTTP {reply.status})"
+        return None  # 4xx (and oddities): "unavailable", crawl freely
+
+
+_LOCATION = "newsgrab.location"
+
+
+async def _take_location(response: httpx.Response) -> None:
+    """Move Location out of the headers before httpx sees it.
+
+    Even with follow_redirects=False, httpx builds the next request from Location and raises on odd
+    targets (``data:...``), losing the response; we want to judge redirects ourselves.
+    """
+    if "location" in response.headers:
+        response.extensions[_LOCATION] = response.headers["location"]
+        del response.headers["location"]
+
+
+async def _read_body(response: httpx.Response, cap: int, truncate: bool) -> bytes:
+    """The body with Content-Encoding undone, under ``cap`` (raw bytes, so httpx's uncapped decoders idle)."""
+    length = response.headers.get("content-length", "").strip()
+    if not truncate and length.isdigit() and int(length) > cap:
+        raise FetchError(f"larger than {format_size(cap)}")  # refuse before reading a byte
+    try:
+        decoder = BodyDecoder(response.headers.get("content-encoding"), cap, truncate=truncate)
+        async for chunk in response.aiter_raw():
+            decoder.feed(chunk)
+            if decoder.truncated:
+                break
+        return decoder.finish()
+    except BodyError as exc:
+        raise FetchError(str(exc)) from None
+
+
+# --- small helpers --------------------------------------------------------------------------------------
+
+
+def _parse_url(text: str) -> httpx.URL:
+    """An input string as an http(s) URL, or a FetchError saying in a few words why not."""
+    stripped = text.strip() if isinstance(text, str) else ""
+    try:
+        url = httpx.URL(stripped)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        raise FetchError("not a URL") from None
+    scheme = url.scheme.lower()
+    if not stripped or not scheme:
+        raise FetchError("not a URL")
+    if scheme not in ("http", "https"):
+        raise FetchError(f"unsupported URL scheme {scheme}: (only http and https)")
+    _check_host(url)
+    return url
+
+
+def _check_host(url: httpx.URL) -> None:
+    host = url.host
+    if not host:
+        raise FetchError("not a URL (no host)")
+    if ":" in host:  # IPv6 literal
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise FetchError("not a URL (bad host)") from None
+    elif not _HOST_RE.fullmatch(url.raw_host.decode("ascii", "replace")):
+        raise FetchError("not a URL (bad host)")
+    if url.port is not None and not 0 < url.port < 65536:
+        raise FetchError("not a URL (bad port)")
+
+
+def _retryable_status(status: int) -> bool:
+    # 501 Not Implemented and 505 HTTP Version Not Supported will not change on another try.
+    return status == 429 or (500 <= status < 600 and status not in (501, 505))
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds from now: delta-seconds or an HTTP-date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _first_line(text: str) -> str:
+    text = text.strip().splitlines()[0] if text.strip() else ""
+    text = re.sub(r"^\[(?:Errno [-\d]+|SSL[^\]]*)\]\s*", "", text)  # "[Errno 111] Connection refused"
+    text = re.sub(r"\s*\(_ssl\.c:\d+\)$", "", text)
+    return text[:1].lower() + text[1:200]
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and what caused it (httpx wraps httpcore wraps anyio wraps the OSError)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < 8:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _reason(exc: BaseException) -> str:
+    """The first non-empty message along the exception's cause chain."""
+    return next((str(e) for e in _chain(exc) if str(e).strip()), "")
+
+
+_DNS_HINTS = (
+    "name or service not known", "nodename nor servname", "no address associated", "getaddrinfo failed",
+    "errno -2]", "errno -5]", "errno 11001]", "no such host",
+)  # fmt: skip
+
+
+def _describe(exc: BaseException, timeout: float) -> tuple[str, bool]:
+    """A short message for a network failure, and whether another try may help."""
+    if isinstance(exc, (TimeoutError, httpx.TimeoutException)):
+        return f"timed out after {timeout:g} s", True
+    text = _reason(exc)
+    low = text.lower()
+    if isinstance(exc, (httpx.ConnectError, ConnectionRefusedError)):
+        chain = _chain(exc)
+        low = " | ".join(str(e) for e in chain).lower()
+        tls = next((e for e in chain if isinstance(e, ssl.SSLError)), None)
+        if tls is not None or "certificate" in low:
+            return f"cannot connect: TLS error ({_first_line(str(tls or text))})", False
+        if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in low:
+            return "cannot connect: connection refused", True
+        if any(hint in low for hint in _DNS_HINTS):
+            return "cannot connect: host not found", False
+        if "temporary failure in name resolution" in low or "errno -3]" in low:
+            return "cannot connect: name lookup failed", True
+        return f"cannot connect: {_first_line(text) or 'connection failed'}", True
+    if isinstance(exc, httpx.RemoteProtocolError):
+        if "complete message body" in low:
+            detail = re.search(r"\((.*)\)\s*$", text)
+            return (f"body cut short ({detail.group(1)})" if detail else "body cut short"), True
+        if "without sending a response" in low:
+            return "server closed the connection without answering", True
+        return f"bad HTTP answer: {_first_line(text)}", True
+    if isinstance(exc, (httpx.ReadError, httpx.WriteError, ConnectionError)):
+        reason = _first_line(text)
+        return f"connection broken ({reason})" if reason else "connection broken", True
+    if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
+        return "not a URL", False
+    return f"network error: {_first_line(text) or 'unknown'}", True
