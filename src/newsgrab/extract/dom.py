@@ -130,7 +130,8 @@ def _prune(tree, body) -> None:
     # nested in it are freed, and touching them would read freed memory.
     doomed = []
     for region in regions:
-        if len(region.text(deep=True)) < 0.25 * total:
+        # A <nav> is navigation however much link text it holds (mega-menus can outweigh the story).
+        if region.tag == "nav" or len(region.text(deep=True)) < 0.25 * total:
             doomed.append(region)
     if len(doomed) > 1:
         ids = {r.mem_id for r in doomed}

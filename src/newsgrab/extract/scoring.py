@@ -143,16 +143,16 @@ def find_article(root: El, texty: list[El]) -> tuple[El, list[El]]:
         parent = parent.parent
     # The top candidate is often one of several sibling boxes of the same story (text beside a
     # picture, an accordion of sections, a table cell). Climb while the parent adds prose, not links.
-    for _ in range(3):
+    # Wrappers that add (almost) nothing are climbed through on the way.
+    for _ in range(8):
         parent = top.parent
         if parent is None or parent.tag == "body" or STRONG_NEGATIVE_HINT.search(parent.hint or ""):
             break
         extra = parent.text_len - top.text_len
         extra_links = parent.link_len - top.link_len
-        if extra < 0.25 * top.text_len or extra - extra_links < 200:
-            break
-        if extra_links > 0.3 * extra or _prose(parent) - _prose(top) < 0.5 * (extra - extra_links):
-            break
+        if extra > 60:
+            if extra_links > 0.3 * extra or _prose(parent) - _prose(top) < 0.5 * (extra - extra_links):
+                break
         top = parent
     # A lone child wraps nothing: use its parent.
     while top.parent is not None and top.parent.tag != "body" and _element_children(top.parent) == 1:
