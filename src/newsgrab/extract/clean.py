@@ -110,16 +110,22 @@ def filter_blocks(blocks: list[Block], title: str | None) -> list[Block]:
             break
         seen += len(b.text)
 
-    # 2. Block by block.
+    # 2. Block by block. A block repeating an earlier one is a caption shown twice (gallery and
+    #    inline), a pull quote, or a teaser echoing the lead: keep the first.
     kept: list[Block] = []
+    seen_texts: set[str] = set()
     for b in blocks:
+        if len(b.text) > 20:
+            if b.text in seen_texts:
+                continue
+            seen_texts.add(b.text)
         if b.kind == "table" or b.kind == "pre":
             kept.append(b)
             continue
         if _is_boilerplate(b, ph):
             continue
-        if b.link_ratio > 0.7 and len(b.text) < 160 and b.kind != "h":
-            continue  # a line of links: "相关新闻：…", "Read more: …", tag clouds
+        if b.link_ratio > 0.7 and len(b.text) < 160 and (b.kind != "h" or kept):
+            continue  # a line of links: "相关新闻：…", "Read more: …", tag clouds, teaser headlines
         kept.append(b)
 
     # 3. The top: breadcrumbs, toolbars, a repeated title, bare dates.
