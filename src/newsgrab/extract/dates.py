@@ -135,7 +135,8 @@ def find_date_in_text(text: str, *, now: datetime | None = None) -> datetime | N
         month = _MONTHS.get(mon) or _MONTHS.get(mon[:3])
         if month:
             return _plausible(_mk(m["y1"] or m["y2"], month, m["d1"] or m["d2"]), now)
-    if now is not None:
+    # Relative dates ("3小时前", "yesterday") only count in a short dateline, never in prose.
+    if now is not None and len(t) <= 40:
         m = _RELATIVE.search(t)
         if m:
             n = int(m["n"])

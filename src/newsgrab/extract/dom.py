@@ -98,6 +98,7 @@ class Head:
     json_ld: list[str] = field(default_factory=list)  # raw JSON-LD script texts
     h1s: list[str] = field(default_factory=list)
     times: list[tuple[str, str]] = field(default_factory=list)  # (<time datetime>, text)
+    body_text: str = ""  # the whole body's text (lexbor's, before pruning): for datelines near the title
 
 
 def parse(html: str) -> tuple[Head, El, list[El]]:
@@ -109,7 +110,8 @@ def parse(html: str) -> tuple[Head, El, list[El]]:
     texty: list[El] = []
     body = tree.body
     if body is not None:
-        _prune(tree, body)
+        head.body_text = body.text(deep=True)
+        _prune(tree, len(head.body_text))
         _copy(body, root, 0, False, texty)
     return head, root, texty
 
@@ -119,13 +121,12 @@ def parse(html: str) -> tuple[Head, El, list[El]]:
 _PRUNE_SELECTOR = "nav, footer, aside"
 
 
-def _prune(tree, body) -> None:
+def _prune(tree, total: int) -> None:
     """Drop nav/footer/aside regions that hold a small share of the page's text. Some templates wrap
     the whole story in an <aside> or a <footer>; the share test keeps those."""
     regions = tree.css(_PRUNE_SELECTOR)
     if not regions:
         return
-    total = len(body.text(deep=True))
     # Decide everything before removing anything: once a region is decomposed, the nodes of regions
     # nested in it are freed, and touching them would read freed memory.
     doomed = []

@@ -7,6 +7,7 @@ article to the year the footer was last edited.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -115,12 +116,16 @@ def read_metadata(head: Head, url: str | None, fetched_at: datetime | None) -> M
     # Title: JSON-LD headline, og:title, an <h1> that the <title> contains, then <title> trimmed.
     site = _first_str(_names(ld.get("publisher")) if ld else []) or metas.get("og:site_name") or metas.get("application-name")
     meta.site_name = _clean(site)
-    h1 = head.h1s[0] if len(head.h1s) >= 1 else None
     candidates = [ld.get("headline") if isinstance(ld.get("headline"), str) else None, metas.get("og:title"), metas.get("twitter:title"), metas.get("title"), metas.get("headline")]
-    title = next((c for c in candidates if c and c.strip()), None)
-    if h1 and (not title or _norm(h1) in _norm(title) or _norm(title) in _norm(h1) or _norm(h1) in _norm(head.title or "")):
-        title = h1 if not title or len(_norm(h1)) >= 0.5 * len(_norm(title)) else title
-    if not title and head.title:
+    candidates = [html.unescape(c) if "&" in c else c for c in candidates if c and c.strip()]
+    title = candidates[0] if candidates else None
+    # The visible headline (<h1>) is what readers and editors call the title; og:title and <title>
+    # are often SEO variants. Take the first <h1> that shares enough words with those variants
+    # (a logo or section name in an <h1> shares none).
+    h1 = _headline_h1(head.h1s, candidates + ([head.title] if head.title else []), meta.site_name)
+    if h1:
+        title = h1
+    elif not title and head.title:
         from .clean import trim_title
 
         title = trim_title(head.title, meta.site_name)
@@ -129,7 +134,8 @@ def read_metadata(head: Head, url: str | None, fetched_at: datetime | None) -> M
 
         if meta.site_name in title and _norm(title) != _norm(meta.site_name):
             title = trim_title(title, meta.site_name)
-    meta.title = _clean(title)
+    # A kicker in its own <span> joined to the headline leaves "Kicker : Headline".
+    meta.title = _clean(re.sub(r"(?<=\w) : (?=\S)", ": ", title) if title else title)
 
     # Authors.
     authors = _names(ld.get("author")) if ld else []
@@ -176,6 +182,28 @@ def read_metadata(head: Head, url: str | None, fetched_at: datetime | None) -> M
     meta.article_body = body if isinstance(body, str) and body.strip() else None
     meta.description = metas.get("og:description") or metas.get("description")
     return meta
+
+
+_TOKEN = re.compile(r"[\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7af]|\w+")
+
+
+def _tokens(s: str) -> set[str]:
+    return set(_TOKEN.findall(s.lower()))
+
+
+def _headline_h1(h1s: list[str], variants: list[str], site_name: str | None) -> str | None:
+    if not variants:
+        return h1s[0] if len(h1s) == 1 and 10 <= len(h1s[0]) <= 300 else None
+    vt = [_tokens(v) for v in variants]
+    for h in h1s[:5]:
+        if not 4 <= len(h) <= 300 or (site_name and _norm(h) == _norm(site_name)):
+            continue
+        ht = _tokens(h)
+        if not ht:
+            continue
+        if any(len(ht & v) >= 0.5 * len(ht) for v in vt if v):
+            return h
+    return None
 
 
 def _looks_cjk(head: Head) -> bool:
@@ -231,6 +259,41 @@ def find_source(texts: list[str]) -> str | None:
                 s = m.group("s").strip(" 　:：")
                 if s:
                     return s
+    return None
+
+
+_DATE_LABEL = re.compile(
+    r"(?:发表于|發表於|发布于|發佈於|发布时间|發佈時間|發布時間|发表时间|發表時間|更新时间|更新時間|时间|時間|日期|"
+    r"Posted on|Published on|Published|Veröffentlicht am|Publié le|Publicado el)\s*[:：]?\s*",
+    re.I,
+)
+_COPYRIGHT = re.compile(r"©|copyright|版权所有|版權所有", re.I)
+
+
+def dateline_near_title(body_text: str, title: str | None, now: datetime | None) -> datetime | None:
+    """A date written in the page outside the article text: first just after the headline, where
+    news templates put the dateline ("2005-5-7 21:23:57 来源：…"), then after a label such as
+    发表于 / Posted on (blogs put it under the post). Never inside a copyright notice."""
+    if not body_text:
+        return None
+    probe = (title or "").strip()[:12]
+    if len(probe) >= 4:
+        start = 0
+        for _ in range(5):
+            i = body_text.find(probe, start)
+            if i < 0:
+                break
+            window = " ".join(body_text[i + len(probe): i + len(probe) + 1500].split())[:300]
+            if not _COPYRIGHT.search(window[:120]):
+                found = find_date_in_text(window, now=None)
+                if found:
+                    return found
+            start = i + len(probe)
+    for m in _DATE_LABEL.finditer(body_text):
+        window = body_text[m.end(): m.end() + 40]
+        found = find_date_in_text(window, now=None)
+        if found:
+            return found
     return None
 
 
