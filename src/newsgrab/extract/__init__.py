@@ -18,7 +18,7 @@ from ..models import Article, utcnow
 from .clean import filter_blocks
 from .dom import parse
 from .language import detect_language
-from .metadata import dateline_near_title, find_source, read_metadata, visible_byline
+from .metadata import byline_near_title, dateline_near_title, find_source, read_metadata, visible_byline
 from .output import to_markdown, to_text
 from .plaintext import looks_like_html, split_plain_text
 from .render import Block, render_blocks
@@ -78,7 +78,7 @@ def _from_html(html: str, url: str | None, fetched_at: datetime | None) -> Artic
     if published is None or not authors:
         seen_date, seen_authors = visible_byline(raw_texts, fetched_at or utcnow())
         published = published or seen_date or dateline_near_title(head.body_text, meta.title, fetched_at)
-        authors = authors or seen_authors
+        authors = authors or seen_authors or byline_near_title(head.body_text, meta.title)
     return Article(
         url=url,
         canonical_url=meta.canonical_url,

@@ -32,9 +32,12 @@ _DATE_KEYS = (
     "og:release_date", "citation_publication_date", "release_date", "display-date", "dc.date.created",
 )
 _AUTHOR_KEYS = ("author", "article:author", "dc.creator", "sailthru.author", "parsely-author", "byl", "itemprop:author", "og:article:author", "citation_author", "dcterms.creator")
+# Role words before a name: Latin ones are whole words followed by a space or colon (so "Di" in
+# "Diana" stays); CJK ones may be glued to the name (记者张三).
 _ROLE_WORDS = re.compile(
-    r"^(?:by|von|par|por|di|door|av|af|text|texte|from|written by|reported by|photos? by|作者|文|记者|記者|编辑|編輯|"
-    r"责任编辑|責任編輯|撰文|采写|採寫|本报记者|本報記者|特约记者|通讯员|通訊員)\s*[:：/／]?\s*",
+    r"^(?:(?:written by|reported by|photos? by|by|von|par|por|di|door|av|af|text|texte|from)(?:\s*[:：]\s*|\s+)|"
+    r"(?:本报记者|本報記者|特约记者|特約記者|责任编辑|責任編輯|作者|文|记者|記者|编辑|編輯|撰文|采写|採寫|通讯员|通訊員)"
+    r"\s*[:：/／]?\s*)",
     re.I,
 )
 _SOURCE_PATTERNS = [
@@ -225,7 +228,7 @@ def _norm(s: str) -> str:
     return re.sub(r"[\s\W_]+", "", s or "").lower()
 
 
-_SPLIT_AUTHORS = re.compile(r"\s*(?:,|;|、|，|／|/|\||\band\b|\bund\b|\bet\b|\by\b|&)\s*", re.I)
+_SPLIT_AUTHORS = re.compile(r"\s*(?:,|;|、|，|／|/|\||\band\b|\bund\b|\bet\b|\by\b|\bog\b|\boch\b|\ben\b|\be\b|&)\s*", re.I)
 
 
 def clean_authors(raw: list[str], site_name: str | None = None) -> list[str]:
@@ -235,8 +238,11 @@ def clean_authors(raw: list[str], site_name: str | None = None) -> list[str]:
         if not item:
             continue
         item = re.sub(r"\s+", " ", item).strip()
+        if re.fullmatch(r"[\u4e00-\u9fff·]{2,4}(?: [\u4e00-\u9fff·]{2,4})+", item):
+            item = item.replace(" ", "、")  # Chinese names are never written with inner spaces
         item = _ROLE_WORDS.sub("", item)
         for name in _SPLIT_AUTHORS.split(item):
+            name = re.sub(r"\s*[(（][^)）]*[)）]?\s*$", "", name.strip())  # "Name (abc)" initials
             name = _ROLE_WORDS.sub("", name.strip(" .:：-–—|()（）[]【】"))
             name = re.sub(r"\S+@\S+|https?://\S+", "", name).strip()
             if not name or len(name) > 60 or name.lower().startswith("http"):
@@ -297,21 +303,50 @@ def dateline_near_title(body_text: str, title: str | None, now: datetime | None)
     return None
 
 
+_CJK_NAME = r"[\u4e00-\u9fff·]{2,4}?(?=发自|發自|报道|報導|摄|攝|/|／|）|\)|\s|$|[^\u4e00-\u9fff·])"
+# 记者/作者 may follow the outlet's name (本报记者, 新京报记者); a bare 文 must be 文/ or 文：.
+_BYLINE_CJK = re.compile(
+    r"(?:(?:作者|记者|記者|撰文|编译|編譯|采写|採寫|发布者|發布者|博主|责任编辑|責任編輯)\s*[:：/／]?\s*|"
+    r"(?:^|(?<=[\s(（【\[|｜]))文\s*[:：/／]\s*)"
+    rf"({_CJK_NAME}(?:[ 、，,]{_CJK_NAME}){{0,4}}|[A-Za-z][\w.-]{{1,24}})"
+)
+_BYLINE_LATIN = re.compile(r"^(?:By|Von|Par|Por|Door|Av|Af)\s+([A-ZÄÖÜÅØÆ][^\n]{2,80})$")
+
+
+def byline_near_title(body_text: str, title: str | None) -> list[str]:
+    """Authors from the byline written just after the headline in the page text."""
+    probe = (title or "").strip()[:12]
+    if len(probe) < 4 or not body_text:
+        return []
+    i = body_text.find(probe)
+    if i < 0:
+        return []
+    window = " ".join(body_text[i + len(probe): i + len(probe) + 1500].split())[:300]
+    return byline_authors(window)
+
+
 def visible_byline(texts: list[str], now: datetime | None) -> tuple[datetime | None, list[str]]:
-    """Date and authors from short lines at the top of the article (a dateline, a byline)."""
+    """Date and authors from short lines at the top of the article (a dateline, a byline), and
+    authors from a short signature line at its end (blogs sign posts at the bottom)."""
     date = None
     authors: list[str] = []
-    for t in texts[:8]:
-        if len(t) > 160:
-            continue
+    lines = [t for t in texts[:8] if len(t) <= 160]
+    for t in lines:
         if date is None:
             date = find_date_in_text(t, now=now)
-        if not authors:
-            m = re.search(r"(?:作者|记者|記者|撰文|文)\s*[:：/／]\s*([\u4e00-\u9fff·]{2,4}(?:[\s、，,][\u4e00-\u9fff·]{2,4}){0,3})", t)
-            if m:
-                authors = clean_authors([m.group(1)])
-            else:
-                m = re.match(r"^(?:By|Von|Par|Por)\s+([A-ZÄÖÜ][^\n]{2,80})$", t)
-                if m:
-                    authors = clean_authors([re.split(r"\s+(?:\||•|·|-|–)\s+|,\s*(?:\d|Updated|Published)", m.group(1))[0]])
+    for t in lines + [t for t in texts[-5:] if len(t) <= 160]:
+        authors = byline_authors(t)
+        if authors:
+            break
     return date, authors
+
+
+def byline_authors(text: str) -> list[str]:
+    """Authors named by a byline in `text` (作者：X, 记者 X Y, By X and Y), else []."""
+    m = _BYLINE_CJK.search(text)
+    if m:
+        return clean_authors([m.group(1)])
+    m = _BYLINE_LATIN.match(text)
+    if m:
+        return clean_authors([re.split(r"\s+(?:\||•|·|-|–)\s+|,\s*(?:\d|Updated|Published)", m.group(1))[0]])
+    return []
