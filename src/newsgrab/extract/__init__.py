@@ -70,7 +70,9 @@ def _from_html(html: str, url: str | None, fetched_at: datetime | None) -> Artic
     blocks = filter_blocks(raw_blocks, meta.title)
     text = to_text(blocks)
     markdown = to_markdown(blocks)
-    if meta.article_body and len(text) < _THIN and len(meta.article_body) > len(text):
+    # Paywalled and script-rendered pages often show a teaser while their JSON-LD carries the whole
+    # articleBody: take it when the DOM gave little, or much less than it.
+    if meta.article_body and (len(text) < _THIN or len(meta.article_body) > 2 * len(text) + 200):
         body_blocks = [Block("p", p.strip()) for p in meta.article_body.split("\n") if p.strip()]
         blocks = filter_blocks(body_blocks, meta.title)
         text, markdown = to_text(blocks), to_markdown(blocks)

@@ -48,7 +48,7 @@ def phrases() -> Phrases:
     raw = json.loads(resources.files(__package__).joinpath("data/phrases.json").read_text("utf-8"))
     drop, drop_re, cut, lead, lead_re = [], [], [], [], []
     for lang, table in raw.items():
-        if lang.startswith("_"):
+        if lang == "_doc":
             continue
         drop += table.get("drop", [])
         drop_re += table.get("drop_re", [])
