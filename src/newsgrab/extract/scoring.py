@@ -128,19 +128,6 @@ def find_article(root: El, texty: list[El]) -> tuple[El, list[El]]:
                 top = anc
                 break
 
-    # Climb while the parent scores about as well: the article wrapper, not one of its columns.
-    # Readability climbs while the score does not drop too much; we also stop at strong negatives.
-    last = top.score
-    parent = top.parent
-    threshold = last / 3
-    while parent is not None and parent.tag != "body":
-        if parent.score < threshold:
-            break
-        if parent.score > last and not STRONG_NEGATIVE_HINT.search(parent.hint or ""):
-            top = parent
-            break
-        last = parent.score
-        parent = parent.parent
     # The top candidate is often one of several sibling boxes of the same story (text beside a
     # picture, an accordion of sections, a table cell). Climb while the parent adds prose, not links.
     # Wrappers that add (almost) nothing are climbed through on the way.
@@ -148,6 +135,8 @@ def find_article(root: El, texty: list[El]) -> tuple[El, list[El]]:
         parent = top.parent
         if parent is None or parent.tag == "body" or STRONG_NEGATIVE_HINT.search(parent.hint or ""):
             break
+        if top.tag == "article" and _count_tag(parent, "article") == 1:
+            break  # the page's one <article> is the story's own boundary: beyond it are comments, teasers
         extra = parent.text_len - top.text_len
         extra_links = parent.link_len - top.link_len
         if extra > 60:
@@ -172,6 +161,10 @@ def _prose(el: El) -> int:
             continue
         stack.extend(c for c in e.children if type(c) is El)
     return total
+
+
+def _count_tag(el: El, tag: str) -> int:
+    return sum(1 for e in el.iter() if e.tag == tag)
 
 
 def _ancestors(el: El) -> list[El]:
