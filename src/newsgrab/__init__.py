@@ -19,10 +19,11 @@ __all__ = ["extract", "Article", "NewsgrabError", "NoContentError", "__version__
 
 
 def __getattr__(name: str):
+    # The extractor (and the HTML parser behind it) loads on first use, so `newsgrab --help` and
+    # commands that only read the store start fast. The package is `newsgrab.extraction`, so the
+    # name `newsgrab.extract` is only ever this function, never shadowed by a submodule.
     if name == "extract":
-        # Importing the subpackage binds ``newsgrab.extract`` to the module; rebind it to the function,
-        # which is what the contract names. Later imports of ``newsgrab.extract.*`` do not undo this.
-        from .extract import extract as _extract
+        from .extraction import extract as _extract
 
         globals()["extract"] = _extract
         return _extract
