@@ -1,0 +1,605 @@
+"""The batch engine behind ``fetch``, ``clean`` and ``reclean``: inputs -> pages -> articles -> store.
+
+Each public function is a generator of :class:`Outcome`, one per input, **in input order**, yielded as soon as
+that input is settled. A failing input never stops the batch: it becomes an outcome with status ``failed`` or
+``no-content``. Only :class:`~newsgrab.errors.StoreError` escapes, because a store that cannot be written makes
+every later input fail too.
+
+How the work is spread, and why:
+
+* Inputs are read (``load``) or downloaded (``fetch``) in a background thread, a few items ahead, so the main
+  loop can ask "is the next page here yet?" without blocking (see :class:`_Ahead`).
+* Extraction is CPU-bound and pure, so with many inputs it runs in a process pool. Submission is bounded (a
+  window of ``workers * 4`` pages, and a byte budget) and results are taken in input order, so memory stays
+  flat for 10,000 files. Three pages or fewer are extracted in-process: starting a pool would cost more.
+* The store is written from the main thread only (SQLite connections are not shared), in batches of up to
+  :data:`BATCH_SIZE` articles per transaction. A batch is committed when it is full, when it is older than
+  :data:`BATCH_DELAY` seconds, and whenever the pipeline is about to wait for something — so batching never
+  holds an outcome back while nothing else is happening.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections import deque
+from concurrent import futures
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Iterable, Iterator
+
+from .config import Settings
+from .errors import NoContentError, StoreError
+from .models import Article, Page
+
+__all__ = ["Outcome", "STATUSES", "clean_paths", "clean_inputs", "fetch_urls", "reclean", "extract_page"]
+
+STATUSES = ("saved", "duplicate", "no-content", "failed", "printed")
+OK_STATUSES = frozenset({"saved", "duplicate", "printed"})
+
+BATCH_SIZE = 50  # articles per store transaction
+BATCH_DELAY = 1.0  # seconds an outcome may wait for its batch to fill
+IN_PROCESS_MAX = 3  # this many pages or fewer: no process pool
+WINDOW_PER_WORKER = 4  # pages submitted ahead per worker process
+WINDOW_BYTES = 64 * 1024 * 1024  # and never more than this much page data in flight (one page always may)
+READ_AHEAD = 8  # inputs read or fetched ahead of the extraction stage
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What became of one input."""
+
+    input: str
+    status: str  # one of STATUSES
+    id: int | None = None
+    url: str | None = None
+    title: str | None = None
+    error: str | None = None
+    duplicate_of: int | None = None
+    article: Article | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the input counts as handled (exit code 0)."""
+        return self.status in OK_STATUSES
+
+    def to_jsonl_dict(self) -> dict:
+        """The contract's jsonl line for fetch and clean; ``duplicate_of`` only when there is one."""
+        d: dict[str, Any] = {
+            "input": self.input,
+            "status": self.status,
+            "id": self.id,
+            "url": self.url,
+            "title": self.title,
+            "error": self.error,
+        }
+        if self.duplicate_of is not None:
+            d["duplicate_of"] = self.duplicate_of
+        return d
+
+
+# ------------------------------------------------------------------------------------------- extraction
+def _short(exc: BaseException, limit: int = 200) -> str:
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _extract_task(data: bytes, url: str | None, content_type: str | None, fetched_at: Any) -> tuple[str, Any]:
+    """Extract one page; never raises, so nothing odd has to be pickled back from a worker process.
+
+    Returns ``("ok", Article)``, ``("no-content", reason)`` or ``("error", reason)``.
+    """
+    try:
+        from .extraction import extract
+
+        return "ok", extract(data, url=url, content_type=content_type, fetched_at=fetched_at)
+    except NoContentError as e:
+        return "no-content", str(e) or "no article found"
+    except Exception as e:  # a bug in extraction must cost one input, not the batch
+        return "error", "internal error: " + _short(e)
+
+
+def extract_page(page: Page) -> Article:
+    """Extract the article of ``page`` in this process (raises NoContentError), the way the pipeline does."""
+    from .extraction import extract
+
+    return extract(page.data, url=page.url, content_type=page.content_type, fetched_at=page.fetched_at)
+
+
+def _worker_init() -> None:
+    # Ctrl-C reaches the whole process group; the main process handles it and shuts the pool down. Workers
+    # that also raised KeyboardInterrupt would print tracebacks, which newsgrab never shows.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _new_pool(workers: int) -> futures.ProcessPoolExecutor | None:
+    import multiprocessing
+
+    try:
+        # Not "fork": the main process runs threads (input read-ahead, the download loop) and forking a
+        # threaded process can deadlock a child on a lock some thread held. The fork server forks from a
+        # clean single-threaded process that has already imported the extractor.
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["newsgrab.extraction"])
+        else:
+            ctx = multiprocessing.get_context("spawn")
+        return futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+    except (OSError, ImportError, NotImplementedError, ValueError):
+        return None  # no process support here (no /dev/shm, a sandbox): extract in-process instead
+
+
+# ------------------------------------------------------------------------------------------- plumbing
+_EMPTY = object()  # poll(): nothing ready yet
+_END = object()  # the source is exhausted
+_WAIT = object()  # yielded by the extraction stage just before it blocks: a cue to commit pending saves
+
+
+@dataclass(slots=True)
+class _Job:
+    input: str
+    page: Page | None = None
+    outcome: Outcome | None = None  # settled before extraction: load/fetch failure, already stored
+    target_id: int | None = None  # reclean: the stored article the new extraction replaces
+
+
+@dataclass(slots=True)
+class _Done:
+    job: _Job
+    article: Article | None = None
+    outcome: Outcome | None = None  # set when there is no article to save
+
+
+class _Ahead:
+    """Run an iterator in a background thread, a few items ahead of the consumer.
+
+    The point is :meth:`poll`: the main loop can see whether the next input is ready and, if not, commit what
+    it holds before it blocks. The iterator is also closed in its own thread (a generator cannot be closed
+    from another thread while it runs), which ends e.g. the download loop of ``fetch_pages``.
+    """
+
+    def __init__(self, iterable: Iterable[Any], size: int = READ_AHEAD) -> None:
+        self.done = False
+        self._q: queue.Queue = queue.Queue(size)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(iterable,), name="newsgrab-read", daemon=True)
+        self._thread.start()
+
+    def _run(self, iterable: Iterable[Any]) -> None:
+        it = iter(iterable)
+        try:
+            for item in it:
+                if not self._put(("item", item)):
+                    return
+            self._put(("end", None))
+        except BaseException as e:  # handed to the consumer, which re-raises it in the main thread
+            self._put(("error", e))
+        finally:
+            close = getattr(it, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception:
+                    pass
+
+    def _put(self, msg: tuple) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._q.put(msg, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _unwrap(self, msg: tuple) -> Any:
+        kind, value = msg
+        if kind == "item":
+            return value
+        self.done = True
+        if kind == "error":
+            raise value
+        return _END
+
+    def poll(self) -> Any:
+        try:
+            return self._unwrap(self._q.get_nowait())
+        except queue.Empty:
+            return _EMPTY
+
+    def get(self) -> Any:
+        return self._unwrap(self._q.get())
+
+    def close(self) -> None:
+        self._stop.set()
+        try:  # unblock a producer waiting on a full queue
+            while True:
+                self._q.get_nowait()
+        except queue.Empty:
+            pass
+        # Do not wait long: the producer may sit in a slow read or download; it is a daemon and stops at its
+        # next step.
+        self._thread.join(timeout=0.5)
+
+
+class _Inline:
+    """The same interface as :class:`_Ahead`, in the calling thread (for sources that use the store)."""
+
+    def __init__(self, iterable: Iterable[Any]) -> None:
+        self.done = False
+        self._it = iter(iterable)
+
+    def get(self) -> Any:
+        try:
+            return next(self._it)
+        except StopIteration:
+            self.done = True
+            return _END
+
+    poll = get
+
+    def close(self) -> None:
+        close = getattr(self._it, "close", None)
+        if close is not None:
+            close()
+
+
+@dataclass(slots=True)
+class _Entry:
+    job: _Job
+    future: futures.Future | None = None
+    attempts: int = 0
+
+
+def _resolve(job: _Job, result: tuple[str, Any] | None) -> _Done:
+    if job.outcome is not None:
+        return _Done(job, outcome=job.outcome)
+    url = job.page.url if job.page is not None else None
+    kind, value = result if result is not None else ("error", "internal error: no page")
+    if kind == "ok":
+        return _Done(job, article=value)
+    status = "no-content" if kind == "no-content" else "failed"
+    return _Done(job, outcome=Outcome(job.input, status, id=job.target_id, url=url, error=value))
+
+
+class _Extractors:
+    """Where pages are extracted: a process pool while one works, else this process.
+
+    The pool starts only once more than :data:`IN_PROCESS_MAX` pages have been seen. A pool that dies
+    before returning a single result is taken as a sign that worker processes cannot run here (no
+    /dev/shm, a sandbox, a ``__main__`` that cannot be re-imported) and extraction goes on in-process.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.disabled = workers <= 1
+        self.pool: futures.ProcessPoolExecutor | None = None
+        self.results = 0  # results the current pool has delivered
+        self.pages = 0
+
+    @property
+    def limit(self) -> int:
+        """Pages to hold in the window: enough to keep every worker busy, few when there are none."""
+        return 2 if self.disabled else max(self.workers * WINDOW_PER_WORKER, 2)
+
+    def submit(self, page: Page) -> futures.Future | None:
+        """Hand ``page`` to a worker; None means: extract it in-process when its turn comes."""
+        if self.disabled:
+            return None
+        if self.pool is None:
+            if self.pages <= IN_PROCESS_MAX:
+                return None
+            self.pool = _new_pool(self.workers)
+            if self.pool is None:
+                self.disabled = True
+                return None
+        try:
+            return self.pool.submit(_extract_task, page.data, page.url, page.content_type, page.fetched_at)
+        except (futures.BrokenExecutor, RuntimeError):
+            self.broken()
+            return self.submit(page) if not self.disabled else None
+
+    def broken(self) -> None:
+        """The pool died: replace it, or give up on processes if it never worked."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = None
+        if self.results == 0:
+            self.disabled = True
+        else:
+            self.pool = _new_pool(self.workers)
+            self.disabled = self.pool is None
+        self.results = 0
+
+    def shutdown(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+
+
+def _extract_stream(source: Any, workers: int) -> Iterator[Any]:
+    """Yield a :class:`_Done` per job in input order, and :data:`_WAIT` before any wait."""
+    window: deque[_Entry] = deque()
+    window_bytes = 0
+    ex = _Extractors(workers)
+
+    try:
+        while True:
+            # Top the window up with whatever is ready, blocking only when there is nothing else to do.
+            while not source.done and len(window) < ex.limit and (window_bytes < WINDOW_BYTES or not window):
+                job = source.poll()
+                if job is _EMPTY:
+                    if window:
+                        break
+                    yield _WAIT
+                    job = source.get()
+                if job is _END:
+                    break
+                entry = _Entry(job)
+                if job.page is not None and job.outcome is None:
+                    ex.pages += 1
+                    window_bytes += len(job.page.data)
+                    entry.future = ex.submit(job.page)
+                window.append(entry)
+            if not window:
+                if source.done:
+                    return
+                continue
+
+            head = window[0]
+            if head.future is not None and not head.future.done():
+                yield _WAIT
+                futures.wait([head.future], timeout=0.05)
+                if not head.future.done():
+                    continue  # meanwhile, top the window up again
+
+            result: tuple[str, Any] | None = None
+            if head.job.outcome is None and head.job.page is not None:
+                page = head.job.page
+                if head.future is None:
+                    result = _extract_task(page.data, page.url, page.content_type, page.fetched_at)
+                else:
+                    try:
+                        result = head.future.result()
+                        ex.results += 1
+                    except futures.BrokenExecutor:
+                        # A worker died (a crash in native code, the OOM killer). The culprit is not known:
+                        # give every unfinished page another try, and blame the head only when it has
+                        # broken a pool twice.
+                        ex.broken()
+                        head.attempts += 1
+                        if head.attempts >= 2:
+                            result = ("error", "internal error: the extraction process died")
+                        for entry in window:
+                            f = entry.future
+                            if f is None or (entry is head and result is not None):
+                                continue
+                            if f.done() and not f.cancelled() and f.exception() is None:
+                                continue  # finished before the pool broke: keep the result
+                            entry.future = ex.submit(entry.job.page)
+                        if result is None:
+                            continue
+                    except futures.CancelledError:
+                        result = ("error", "internal error: extraction was cancelled")
+                window_bytes -= len(page.data)
+            window.popleft()
+            yield _resolve(head.job, result)
+    finally:
+        ex.shutdown()
+
+
+def _worker_count(settings: Settings) -> int:
+    return max(1, settings.workers or os.cpu_count() or 1)
+
+
+# ------------------------------------------------------------------------------------------- saving
+def _finish_settled(outcome: Outcome, store: Any) -> Outcome:
+    """Fill in title and article of an input settled without extraction (already stored, not modified)."""
+    if store is not None and outcome.id is not None and outcome.article is None and outcome.status == "duplicate":
+        stored = store.get(outcome.id)
+        if stored is not None:
+            outcome.article = stored.article
+            outcome.title = outcome.title or stored.article.title
+            outcome.url = outcome.url or stored.article.url
+    return outcome
+
+
+def _save_one(store: Any, done: _Done) -> Outcome:
+    article, job = done.article, done.job
+    assert article is not None and job.page is not None
+    url = article.url or job.page.url
+    if job.target_id is not None:
+        store.update_article(job.target_id, article)
+        return Outcome(job.input, "saved", id=job.target_id, url=url, title=article.title, article=article)
+    res = store.save(article, job.page)
+    return Outcome(job.input, res.status, res.id, url, article.title, None, res.duplicate_of, article)
+
+
+def _save_batch(store: Any, batch: list[_Done]) -> list[Outcome]:
+    """Save the articles of ``batch`` in one transaction; return an outcome per item, in order."""
+    to_save = [d for d in batch if d.article is not None and d.job.target_id is None]
+    results: dict[int, Any] = {}
+    if to_save:
+        try:
+            saved = store.save_many([(d.article, d.job.page) for d in to_save])
+            results = {id(d): r for d, r in zip(to_save, saved)}
+        except StoreError:
+            raise
+        except Exception:
+            # Something in one article upset the store (a bug, not an unusable store): the transaction was
+            # rolled back, so save them one by one to find it and keep the others.
+            results = {}
+    out: list[Outcome] = []
+    for d in batch:
+        if d.article is None:
+            assert d.outcome is not None
+            out.append(_finish_settled(d.outcome, store))
+            continue
+        res = results.get(id(d))
+        if res is not None:
+            a, page = d.article, d.job.page
+            url = a.url or (page.url if page is not None else None)
+            out.append(Outcome(d.job.input, res.status, res.id, url, a.title, None, res.duplicate_of, a))
+            continue
+        try:
+            out.append(_save_one(store, d))
+        except StoreError:
+            raise
+        except Exception as e:
+            url = d.article.url or (d.job.page.url if d.job.page is not None else None)
+            reason = "internal error: " + _short(e)
+            out.append(Outcome(d.job.input, "failed", url=url, title=d.article.title, error=reason))
+    return out
+
+
+def _save_stream(items: Iterator[Any], store: Any) -> Iterator[Outcome]:
+    """Turn extraction results into outcomes, committing articles in batches, keeping input order."""
+    pending: list[_Done] = []
+    articles = 0
+    started = 0.0
+    for item in items:
+        if item is _WAIT:
+            if pending:
+                yield from _save_batch(store, pending)
+                pending, articles = [], 0
+            continue
+        if store is None:
+            if item.article is None:
+                yield item.outcome
+            else:
+                a, page = item.article, item.job.page
+                yield Outcome(item.job.input, "printed", url=a.url or page.url, title=a.title, article=a)
+            continue
+        if not pending and item.article is None:
+            yield _finish_settled(item.outcome, store)  # nothing ahead of it to wait for
+            continue
+        if not pending:
+            started = time.monotonic()
+        pending.append(item)
+        if item.article is not None:
+            articles += 1
+        if articles >= BATCH_SIZE or time.monotonic() - started >= BATCH_DELAY:
+            yield from _save_batch(store, pending)
+            pending, articles = [], 0
+    if pending:
+        yield from _save_batch(store, pending)
+
+
+def _run(source: Any, settings: Settings, store: Any) -> Iterator[Outcome]:
+    try:
+        yield from _save_stream(_extract_stream(source, _worker_count(settings)), store)
+    finally:
+        source.close()
+
+
+# ------------------------------------------------------------------------------------------- public
+def clean_paths(
+    paths: Iterable[str],
+    settings: Settings | None = None,
+    store: Any = None,
+    stdin: BinaryIO | None = None,
+) -> Iterator[Outcome]:
+    """Clean saved pages: files, folders (recursively) and ``-`` (stdin). Saves unless ``store`` is None."""
+    from .load import iter_inputs
+
+    settings = settings or Settings()
+
+    def jobs() -> Iterator[_Job]:
+        for r in iter_inputs(paths, stdin=stdin):
+            if r.page is None or r.error is not None:
+                reason = str(r.error) if r.error is not None else "could not be read"
+                yield _Job(r.input, outcome=Outcome(r.input, "failed", error=reason))
+            else:
+                yield _Job(r.input, page=r.page)
+
+    yield from _run(_Ahead(jobs()), settings, store)
+
+
+clean_inputs = clean_paths  # the name docs/INTERFACES.md uses
+
+
+def fetch_urls(
+    urls: Iterable[str],
+    settings: Settings | None = None,
+    store: Any = None,
+    *,
+    refresh: bool = False,
+) -> Iterator[Outcome]:
+    """Download, extract and save URLs. URLs already stored are not requested again unless ``refresh``.
+
+    With ``refresh``, stored URLs are asked for conditionally (ETag / Last-Modified); an unchanged page is a
+    ``duplicate`` of the stored article.
+    """
+    from . import fetch
+
+    settings = settings or Settings()
+    urls = list(urls)
+    stored: dict[int, int] = {}  # position in urls -> id of the stored article with that URL
+    conditional: dict[str, tuple[str | None, str | None]] = {}
+    if store is not None:
+        # Before any request, in this thread (the store's connection belongs to it).
+        for i, u in enumerate(urls):
+            sid = store.find_url(u)
+            if sid is None:
+                continue
+            stored[i] = sid
+            if refresh:
+                try:
+                    page = store.raw_page(sid)
+                except StoreError:
+                    raise
+                except Exception:
+                    page = None
+                if page is not None and (page.etag or page.last_modified):
+                    conditional[u] = (page.etag, page.last_modified)
+    skip = set() if refresh else set(stored)
+    to_fetch = [u for i, u in enumerate(urls) if i not in skip]
+
+    def jobs() -> Iterator[_Job]:
+        results = iter(fetch.fetch_pages(to_fetch, settings, conditional=conditional or None) if to_fetch else ())
+        try:
+            for i, u in enumerate(urls):
+                if i in skip:
+                    yield _Job(u, outcome=Outcome(u, "duplicate", id=stored[i], url=u))
+                    continue
+                r = next(results)
+                if r.error is not None or (r.page is None and not r.not_modified):
+                    reason = str(r.error) if r.error is not None else "no page"
+                    yield _Job(u, outcome=Outcome(u, "failed", url=u, error=reason))
+                elif r.not_modified:
+                    yield _Job(u, outcome=Outcome(u, "duplicate", id=stored.get(i), url=u))
+                else:
+                    yield _Job(u, page=r.page)
+        finally:
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()
+
+    yield from _run(_Ahead(jobs()), settings, store)
+
+
+def reclean(store: Any, ids: Iterable[int] | None = None, settings: Settings | None = None) -> Iterator[Outcome]:
+    """Extract stored raw pages again and update their articles (all of them when ``ids`` is None).
+
+    A page that now yields no article keeps its old one and reports ``no-content``.
+    """
+    settings = settings or Settings()
+    ids = list(store.ids() if ids is None else ids)  # materialised: we write while we go
+
+    def jobs() -> Iterator[_Job]:
+        for sid in ids:
+            try:
+                page = store.raw_page(sid)
+            except StoreError:
+                raise
+            except (KeyError, LookupError, ValueError):
+                page = None
+            if page is None:
+                yield _Job(str(sid), outcome=Outcome(str(sid), "failed", id=None, error="not in the store"))
+            else:
+                yield _Job(str(sid), page=page, target_id=sid)
+
+    # Inline, not _Ahead: raw_page uses the store, which belongs to this thread.
+    yield from _run(_Inline(jobs()), settings, store)
