@@ -1,0 +1,701 @@
+"""The store: one SQLite file holding every saved article and the raw page it came from.
+
+Design notes (the *why*):
+
+* stdlib ``sqlite3`` only. The connection runs in autocommit mode and every write is wrapped in an
+  explicit ``BEGIN IMMEDIATE ... COMMIT``: the write lock is taken up front (so a busy store fails fast
+  with :class:`StoreLockedError` instead of dead-locking half-way) and nothing is ever half-written.
+* WAL journal + ``synchronous=NORMAL``: readers (``list``/``search`` in another terminal) never block
+  the writer, and a commit costs no fsync of the main file.
+* The schema is versioned with ``PRAGMA user_version``. Each migration runs in its own transaction and
+  bumps ``user_version`` inside it, so a migration killed half-way leaves the old version intact.
+* Full-text search: FTS5's tokenizers do not split Chinese/Japanese/Korean text into words, so we index
+  a *derived* text computed here: runs of CJK characters become overlapping bigrams, followed by the run's
+  last character as a unigram (so a one-character query, run as a prefix query, finds every occurrence).
+  Queries go through the same transformation; user input is never passed to FTS5 as syntax.
+  The FTS table is contentless (the derived text is not stored twice); deletes recompute the derived
+  text from the article row, so the derivation must only change together with a migration that rebuilds
+  the index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import unicodedata
+import zlib
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
+from os import PathLike
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from .errors import (
+    StoreCorruptError,
+    StoreError,
+    StoreFullError,
+    StoreLockedError,
+    StoreVersionError,
+)
+from .models import Article, Page, utcnow
+
+__all__ = [
+    "Store",
+    "StoredArticle",
+    "SaveResult",
+    "SCHEMA_VERSION",
+    "MIGRATIONS",
+    "normalize_url",
+    "content_hash",
+]
+
+# --------------------------------------------------------------------------------------------- schema
+
+# One list of SQL statements per schema version; MIGRATIONS[0] turns an empty file into version 1.
+# Append new versions, never edit shipped ones: stores in the wild are at every version.
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE articles (
+            id            INTEGER PRIMARY KEY,
+            url           TEXT,
+            canonical_url TEXT,
+            title         TEXT,
+            authors       TEXT NOT NULL DEFAULT '[]',  -- JSON list of strings
+            published     TEXT,                        -- ISO 8601, offset kept when the page gave one
+            site_name     TEXT,
+            source        TEXT,
+            language      TEXT,
+            text          TEXT NOT NULL DEFAULT '',
+            markdown      TEXT NOT NULL DEFAULT '',
+            text_hash     TEXT,                        -- content_hash(text); NULL when the text is empty
+            saved_at      TEXT NOT NULL,               -- ISO 8601 UTC, fixed width so text order = time order
+            updated_at    TEXT,                        -- last update_article (reclean), ISO 8601 UTC
+            input         TEXT NOT NULL DEFAULT '',    -- what the user gave: URL, path, '-'
+            duplicate_of  INTEGER REFERENCES articles(id) ON DELETE SET NULL
+        )""",
+        # list() pages newest first; the index holds (saved_at, rowid) so no sort is needed.
+        "CREATE INDEX articles_saved_at ON articles(saved_at)",
+        "CREATE INDEX articles_text_hash ON articles(text_hash)",
+        "CREATE INDEX articles_duplicate_of ON articles(duplicate_of)",
+        """CREATE TABLE raw_pages (
+            article_id    INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            data          BLOB NOT NULL,               -- zlib-compressed page bytes
+            size          INTEGER NOT NULL,            -- uncompressed length, checked on read
+            url           TEXT,
+            content_type  TEXT,
+            fetched_at    TEXT,
+            etag          TEXT,
+            last_modified TEXT
+        )""",
+        # Every URL a page is known by (input, final, article URL, canonical), normalised.
+        """CREATE TABLE urls (
+            url        TEXT PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE
+        ) WITHOUT ROWID""",
+        "CREATE INDEX urls_article_id ON urls(article_id)",
+        """CREATE VIRTUAL TABLE search USING fts5(
+            title, body, content='', tokenize='unicode61 remove_diacritics 2'
+        )""",
+        # A title hit counts more than a body hit.
+        "INSERT INTO search(search, rank) VALUES('rank', 'bm25(4.0, 1.0)')",
+        # Measured on 20k articles: merging 8 segments at a time (default 4) and 4000-byte leaves
+        # (default 1000) make bulk inserts ~1.5x faster with no visible cost in query time.
+        "INSERT INTO search(search, rank) VALUES('automerge', 8)",
+        "INSERT INTO search(search, rank) VALUES('pgsz', 4000)",
+    ],
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_ARTICLE_COLS = (
+    "id, url, canonical_url, title, authors, published, site_name, source, language, text, markdown,"
+    " saved_at, input, duplicate_of"
+)
+_BATCH = 500  # rows per round trip in iter_articles (keyset pagination, no long-lived read cursor)
+# zlib level 1: on real news pages (mean 228 KiB) it compresses 4.4x at ~170 MB/s; level 6 gains only
+# 18% in size but is 2.8x slower and alone would cap saving at ~250 pages/s.
+_ZLIB_LEVEL = 1
+_PARALLEL_MIN = 8  # batches at least this big compress pages in threads (zlib releases the GIL)
+
+# ------------------------------------------------------------------------------------ data classes
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    """What ``save`` did: ``"saved"`` a new row, or ``"duplicate"`` of the stored row ``id``."""
+
+    status: Literal["saved", "duplicate"]
+    id: int
+    duplicate_of: int | None = None  # near-duplicate reposts (later); None for now
+
+
+@dataclass(slots=True)
+class _Row:
+    """Everything a save writes, computed before the write lock is taken (so the lock is held briefly)."""
+
+    keys: list[str]
+    digest: str | None
+    values: tuple
+    raw: tuple
+    fts: tuple[str, str]
+
+
+@dataclass(slots=True)
+class StoredArticle:
+    """An article as stored: the extracted fields plus what the store knows about it."""
+
+    id: int
+    article: Article
+    saved_at: datetime
+    input: str
+    duplicate_of: int | None = None
+
+    def to_dict(self) -> dict:
+        """``article.to_dict()`` plus ``id`` (and ``duplicate_of`` when set): the contract's JSON object."""
+        d = self.article.to_dict()
+        d["id"] = self.id
+        if self.duplicate_of is not None:
+            d["duplicate_of"] = self.duplicate_of
+        return d
+
+
+# --------------------------------------------------------------------------------- pure helpers
+
+
+def normalize_url(url: str | None) -> str | None:
+    """Light URL normalisation for look-ups: strip blanks and the fragment, lowercase scheme and host,
+    an empty path becomes ``/``. Anything more (query order, ``www.``) could merge distinct pages."""
+    if not url or not url.strip():
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unbalanced IPv6 bracket: keep it usable as a key anyway
+        return url.split("#", 1)[0]
+    netloc = parts.netloc
+    if "@" in netloc:  # userinfo is case-sensitive, only the host is not
+        user, _, host = netloc.rpartition("@")
+        netloc = f"{user}@{host.lower()}"
+    else:
+        netloc = netloc.lower()
+    path = parts.path or ("/" if netloc else "")
+    return urlunsplit((parts.scheme.lower(), netloc, path, parts.query, ""))
+
+
+def _is_url(s: str | None) -> bool:
+    """True for absolute URLs with a host; file paths and '-' are inputs, not URLs."""
+    if not s:
+        return False
+    try:
+        parts = urlsplit(s.strip())
+    except ValueError:
+        return False
+    return bool(parts.scheme and parts.netloc)
+
+
+def content_hash(text: str | None) -> str | None:
+    """sha256 of the text after NFKC and whitespace collapsing; None for empty text (never a duplicate)."""
+    norm = " ".join(unicodedata.normalize("NFKC", text or "").split())
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest() if norm else None
+
+
+# Han (incl. extensions and compatibility), 々〆〇, kana, hangul. Checked after NFKC.
+_CJK_RUN = re.compile(
+    "[\u1100-\u11ff\u3005-\u3007\u3040-\u309f\u30a0-\u30ff\u3130-\u318f\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff\uff66-\uff9f"
+    "\U00020000-\U0003134f]+"
+)
+# What unicode61 keeps as a token: letters and digits (underscore and punctuation separate tokens).
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _bigrams(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def _index_text(s: str | None) -> str:
+    """Text fed to FTS5: each CJK run -> its bigrams plus the last character; other text unchanged."""
+    if not s:
+        return ""
+    s = unicodedata.normalize("NFKC", s)
+
+    def grams(m: re.Match) -> str:
+        run = m.group()
+        return f" {' '.join(_bigrams(run) + [run[-1]])} "
+
+    return _CJK_RUN.sub(grams, s)
+
+
+def _fts_query(query: str) -> str | None:
+    """Turn what a user typed into a safe FTS5 query, or None when nothing searchable is left.
+
+    Each whitespace-separated chunk is split into CJK runs and other text. A CJK run becomes a phrase of
+    its bigrams (a single character becomes a prefix query, matching every bigram that starts with it and
+    the run-final unigram); other text becomes a phrase of its words. All parts are AND-ed. Every term is
+    double-quoted, so FTS5 operators typed by the user (``AND``, ``NEAR``, ``*``, ``:``, ``-``...) are
+    searched as plain words or dropped, never interpreted.
+    """
+    parts: list[str] = []
+
+    def words(seg: str) -> None:
+        found = _WORD.findall(seg)
+        if found:
+            parts.append('"' + " ".join(found) + '"')
+
+    for chunk in unicodedata.normalize("NFKC", query).split():
+        pos = 0
+        for m in _CJK_RUN.finditer(chunk):
+            words(chunk[pos : m.start()])
+            run = m.group()
+            parts.append(f'"{run}"*' if len(run) == 1 else '"' + " ".join(_bigrams(run)) + '"')
+            pos = m.end()
+        words(chunk[pos:])
+    return " AND ".join(parts) if parts else None
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+def _parse_dt(s: str | None) -> datetime | None:
+    if not s:
+        return None
+    try:
+        return datetime.fromisoformat(s)
+    except ValueError:  # a row written by hand or by a future version: do not crash a listing
+        return None
+
+
+# ---------------------------------------------------------------------------------------- store
+
+
+class Store:
+    """One SQLite file of articles. Use :meth:`open`; a Store is a context manager.
+
+    A Store may be handed between threads but must be used by one thread at a time.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, busy_timeout: float) -> None:
+        self._conn = conn
+        self.path = path
+        self.busy_timeout = busy_timeout
+        self._pool: ThreadPoolExecutor | None = None  # created on the first big save_many
+
+    # ------------------------------------------------------------------ opening and closing
+
+    @classmethod
+    def open(cls, path: str | PathLike[str], *, busy_timeout: float = 5.0) -> "Store":
+        """Open (creating it and its folders if needed) and migrate the store at ``path``.
+
+        Raises :class:`StoreCorruptError` (not SQLite / damaged), :class:`StoreVersionError` (newer
+        schema), :class:`StoreLockedError` (a migration could not get the write lock), :class:`StoreError`.
+        """
+        memory = str(path) == ":memory:"
+        p = Path(path) if memory else Path(path).expanduser()
+        if not memory:
+            try:
+                p.parent.mkdir(parents=True, exist_ok=True)
+                _check_header(p)
+            except OSError as e:
+                raise StoreError(f"{p}: cannot open store: {e.strerror or e}") from e
+        try:
+            conn = sqlite3.connect(
+                str(p), timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as e:
+            raise _translate(e, p, busy_timeout) from e
+        store = cls(conn, p, busy_timeout)
+        try:
+            with store._errors():
+                # Reading the schema is the cheap query that tells a damaged file from a healthy one.
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                store._check_version(conn.execute("PRAGMA user_version").fetchone()[0])
+                conn.execute("PRAGMA journal_mode=WAL").fetchone()
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA foreign_keys=ON")
+                # FTS5 merges re-read recent segments: a 64 MiB cache (a ceiling, not an allocation)
+                # instead of the 2 MiB default speeds bulk inserts up by ~30%.
+                conn.execute("PRAGMA cache_size=-65536")
+                conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+            store._migrate()
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        """Close the connection; safe to call twice."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+        if self._conn is not None:
+            with suppress(sqlite3.Error):
+                self._conn.close()
+            self._conn = None  # type: ignore[assignment]
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    # ------------------------------------------------------------------ transactions and errors
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Turn sqlite3 errors into StoreError subclasses with a one-line message naming the file."""
+        try:
+            yield
+        except sqlite3.Error as e:
+            raise _translate(e, self.path, self.busy_timeout) from e
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: BEGIN IMMEDIATE takes the write lock now (waiting up to busy_timeout),
+        COMMIT on success, ROLLBACK on any exception (including KeyboardInterrupt)."""
+        conn = self._conn
+        if conn is None:
+            raise StoreError(f"{self.path}: store is closed")
+        with self._errors():
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                # SQLite may already have rolled back by itself (e.g. on SQLITE_FULL).
+                if conn.in_transaction:
+                    with suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                raise
+
+    def _check_version(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise StoreVersionError(
+                f"{self.path}: store made by a newer newsgrab (schema {version}, this one knows {SCHEMA_VERSION})"
+            )
+
+    def _migrate(self) -> None:
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        for target in range(version + 1, len(MIGRATIONS) + 1):
+            with self._write() as conn:
+                # Re-read under the write lock: another process may have migrated meanwhile.
+                current = conn.execute("PRAGMA user_version").fetchone()[0]
+                self._check_version(current)
+                if current >= target:
+                    continue
+                for sql in MIGRATIONS[target - 1]:
+                    conn.execute(sql)
+                # Same transaction as the changes: the version moves only if they all commit.
+                conn.execute(f"PRAGMA user_version = {target}")
+
+    # ------------------------------------------------------------------ writing
+
+    def save(self, article: Article, page: Page) -> SaveResult:
+        """Store ``article`` and its raw ``page`` together, unless a URL or the same text is stored."""
+        row = _prepare(article, page)
+        with self._write() as conn:
+            return _insert(conn, row)
+
+    def save_many(self, pairs: Iterable[tuple[Article, Page]]) -> list[SaveResult]:
+        """``save`` for many pairs in ONE transaction (all or nothing), results in input order.
+        Duplicates inside the batch are found too, since earlier rows are visible to later ones."""
+        pairs = list(pairs)
+        if len(pairs) >= _PARALLEL_MIN and (os.cpu_count() or 1) > 1:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(min(4, os.cpu_count() or 1), thread_name_prefix="newsgrab-store")
+            rows = list(self._pool.map(lambda pair: _prepare(*pair), pairs))
+        else:
+            rows = [_prepare(a, p) for a, p in pairs]
+        with self._write() as conn:
+            return [_insert(conn, row) for row in rows]
+
+    def update_article(self, id: int, article: Article) -> StoredArticle:
+        """Replace the extracted fields of article ``id`` (``reclean``); the raw page is kept.
+        Re-indexes search and the URL table. Raises KeyError when there is no such article."""
+        with self._write() as conn:
+            old = conn.execute(
+                "SELECT a.title, a.text, a.input, r.url FROM articles a"
+                " LEFT JOIN raw_pages r ON r.article_id = a.id WHERE a.id = ?",
+                (id,),
+            ).fetchone()
+            if old is None:
+                raise KeyError(id)
+            title, text, input_, page_url = old
+            # Contentless FTS5: a delete must repeat the exact indexed text, recomputed from the old row.
+            conn.execute(
+                "INSERT INTO search (search, rowid, title, body) VALUES ('delete', ?, ?, ?)",
+                (id, _index_text(title), _index_text(text)),
+            )
+            conn.execute(
+                "UPDATE articles SET url=?, canonical_url=?, title=?, authors=?, published=?, site_name=?,"
+                " source=?, language=?, text=?, markdown=?, text_hash=?, updated_at=? WHERE id=?",
+                (*_article_values(article), content_hash(article.text), utcnow().isoformat(timespec="microseconds"), id),
+            )
+            conn.execute(
+                "INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)",
+                (id, _index_text(article.title), _index_text(article.text)),
+            )
+            conn.execute("DELETE FROM urls WHERE article_id = ?", (id,))
+            # OR IGNORE: a URL already owned by another article stays with it.
+            conn.executemany(
+                "INSERT OR IGNORE INTO urls (url, article_id) VALUES (?, ?)",
+                [(k, id) for k in _url_keys(input_, page_url, article.url, article.canonical_url)],
+            )
+            row = conn.execute(f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (id,)).fetchone()
+        return _stored(row)
+
+    # ------------------------------------------------------------------ reading
+
+    def get(self, key: int | str) -> StoredArticle | None:
+        """An article by id (int, or a string of digits) or by any URL it is known by; None if missing."""
+        if isinstance(key, str):
+            key = key.strip()
+            article_id = int(key) if key.isdigit() else self.find_url(key)
+            if article_id is None:
+                return None
+        else:
+            article_id = int(key)
+        with self._errors():
+            row = self._conn.execute(
+                f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (article_id,)
+            ).fetchone()
+        return _stored(row) if row else None
+
+    def find_url(self, url: str) -> int | None:
+        """The id of the article known by ``url`` (normalised like at save time), or None."""
+        key = normalize_url(url)
+        if key is None:
+            return None
+        with self._errors():
+            row = self._conn.execute("SELECT article_id FROM urls WHERE url = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def list(self, limit: int | None = 20, offset: int = 0) -> list[StoredArticle]:
+        """Stored articles, newest first (saved_at, then id, descending). ``limit=None``: all."""
+        with self._errors():
+            rows = self._conn.execute(
+                f"SELECT {_ARTICLE_COLS} FROM articles ORDER BY saved_at DESC, id DESC LIMIT ? OFFSET ?",
+                (-1 if limit is None else max(limit, 0), max(offset, 0)),
+            ).fetchall()
+        return [_stored(r) for r in rows]
+
+    def search(self, query: str, limit: int = 20) -> list[StoredArticle]:
+        """Full-text search of titles and texts, best match (bm25) first. Never raises on odd input:
+        a query with nothing searchable gives []."""
+        match = _fts_query(query or "")
+        if match is None or limit <= 0:
+            return []
+        with self._errors():
+            try:
+                rows = self._conn.execute(
+                    f"SELECT {', '.join('a.' + c.strip() for c in _ARTICLE_COLS.split(','))}"
+                    " FROM (SELECT rowid AS rid, rank AS r FROM search WHERE search MATCH ?"
+                    "       ORDER BY rank LIMIT ?) AS s"
+                    " JOIN articles a ON a.id = s.rid ORDER BY s.r, a.id",
+                    (match, limit),
+                ).fetchall()
+            except sqlite3.OperationalError as e:
+                # Belt and braces: _fts_query only emits quoted terms, but a syntax error must never
+                # reach the user as a crash. Real store errors (locked, full...) still propagate.
+                if "fts5" in str(e).lower() or "syntax" in str(e).lower():
+                    return []
+                raise
+        return [_stored(r) for r in rows]
+
+    def iter_articles(self) -> Iterator[StoredArticle]:
+        """Every article, oldest id first, fetched in small batches (constant memory). Safe to write
+        (e.g. update_article) while iterating: no read cursor stays open between batches."""
+        last = 0
+        while True:
+            with self._errors():
+                rows = self._conn.execute(
+                    f"SELECT {_ARTICLE_COLS} FROM articles WHERE id > ? ORDER BY id LIMIT ?", (last, _BATCH)
+                ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _stored(row)
+            last = rows[-1][0]
+
+    def raw_page(self, id: int) -> Page:
+        """The raw page article ``id`` was extracted from, bytes as they arrived. KeyError if missing."""
+        with self._errors():
+            row = self._conn.execute(
+                "SELECT r.data, r.size, a.input, r.url, r.content_type, r.fetched_at, r.etag, r.last_modified"
+                " FROM raw_pages r JOIN articles a ON a.id = r.article_id WHERE r.article_id = ?",
+                (id,),
+            ).fetchone()
+        if row is None:
+            raise KeyError(id)
+        blob, size, input_, url, content_type, fetched_at, etag, last_modified = row
+        try:
+            data = zlib.decompress(blob)
+        except zlib.error as e:
+            raise StoreCorruptError(f"{self.path}: raw page of article {id} is damaged ({e})") from e
+        if len(data) != size:
+            raise StoreCorruptError(f"{self.path}: raw page of article {id} has the wrong size")
+        return Page(
+            data=data,
+            input=input_,
+            url=url,
+            content_type=content_type,
+            fetched_at=_parse_dt(fetched_at) or utcnow(),
+            etag=etag,
+            last_modified=last_modified,
+        )
+
+    def ids(self) -> list[int]:
+        """All article ids, ascending."""
+        with self._errors():
+            return [r[0] for r in self._conn.execute("SELECT id FROM articles ORDER BY id")]
+
+    def count(self) -> int:
+        """Number of stored articles."""
+        with self._errors():
+            return self._conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    def integrity_check(self) -> list[str]:
+        """Problems found by SQLite's integrity_check and FTS5's own check; [] when healthy."""
+        with self._errors():
+            problems = [r[0] for r in self._conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+            problems += [f"foreign key: {tuple(r)}" for r in self._conn.execute("PRAGMA foreign_key_check")]
+            try:
+                self._conn.execute("INSERT INTO search(search) VALUES('integrity-check')")
+            except sqlite3.DatabaseError as e:
+                problems.append(f"search index: {e}")
+        return problems
+
+
+# --------------------------------------------------------------------------------- module helpers
+
+
+def _prepare(article: Article, page: Page) -> _Row:
+    """The CPU work of a save (compression, hashing, index text), done outside the transaction."""
+    data = page.data or b""
+    return _Row(
+        keys=_url_keys(page.input, page.url, article.url, article.canonical_url),
+        digest=content_hash(article.text),
+        values=_article_values(article),
+        raw=(zlib.compress(data, _ZLIB_LEVEL), len(data), page.url, page.content_type,
+             _iso(page.fetched_at), page.etag, page.last_modified, page.input or ""),
+        fts=(_index_text(article.title), _index_text(article.text)),
+    )
+
+
+def _insert(conn: sqlite3.Connection, row: _Row) -> SaveResult:
+    """Write one prepared row inside the caller's transaction, or report the stored duplicate."""
+    if row.keys:
+        marks = ",".join("?" * len(row.keys))
+        found = conn.execute(
+            f"SELECT article_id FROM urls WHERE url IN ({marks}) ORDER BY article_id LIMIT 1", row.keys
+        ).fetchone()
+        if found:
+            return SaveResult("duplicate", found[0], None)
+    if row.digest:
+        found = conn.execute(
+            "SELECT id FROM articles WHERE text_hash = ? ORDER BY id LIMIT 1", (row.digest,)
+        ).fetchone()
+        if found:
+            return SaveResult("duplicate", found[0], None)
+    blob, size, url, content_type, fetched_at, etag, last_modified, input_ = row.raw
+    article_id = conn.execute(
+        "INSERT INTO articles (url, canonical_url, title, authors, published, site_name, source,"
+        " language, text, markdown, text_hash, saved_at, input, duplicate_of)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,NULL)",
+        (*row.values, row.digest, utcnow().isoformat(timespec="microseconds"), input_),
+    ).lastrowid
+    # Same transaction as the article: a raw page and its article always exist together.
+    conn.execute(
+        "INSERT INTO raw_pages (article_id, data, size, url, content_type, fetched_at, etag, last_modified)"
+        " VALUES (?,?,?,?,?,?,?,?)",
+        (article_id, blob, size, url, content_type, fetched_at, etag, last_modified),
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO urls (url, article_id) VALUES (?, ?)", [(k, article_id) for k in row.keys]
+    )
+    conn.execute("INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)", (article_id, *row.fts))
+    return SaveResult("saved", article_id, None)
+
+
+def _check_header(path: Path) -> None:
+    """A non-empty file that does not start with SQLite's magic is refused before sqlite3 touches it
+    (sqlite3 would otherwise only complain at the first query, or treat a tiny file oddly)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(_SQLITE_HEADER))
+    except FileNotFoundError:
+        return
+    if head and head != _SQLITE_HEADER:
+        raise StoreCorruptError(f"{path}: not a newsgrab store (not an SQLite database)")
+
+
+def _translate(e: sqlite3.Error, path: Path, busy_timeout: float) -> StoreError:
+    """Map an sqlite3 error to the StoreError subclass the CLI reports (exit code 3)."""
+    code = getattr(e, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+    low = msg.lower()
+    if primary in (5, 6) or "locked" in low or "busy" in low:  # SQLITE_BUSY, SQLITE_LOCKED
+        return StoreLockedError(f"{path}: store is locked by another process (waited {busy_timeout:g} s)")
+    if primary == 13 or "full" in low:  # SQLITE_FULL
+        return StoreFullError(f"{path}: store is full (disk or page limit): {msg}")
+    if primary in (11, 26) or "malformed" in low or "not a database" in low:  # CORRUPT, NOTADB
+        return StoreCorruptError(f"{path}: store is corrupt or not a newsgrab store: {msg}")
+    return StoreError(f"{path}: store error: {msg}")
+
+
+def _url_keys(*urls: str | None) -> list[str]:
+    """Distinct normalised URLs, in order; non-URLs (file paths, '-') are skipped."""
+    keys: list[str] = []
+    for u in urls:
+        if _is_url(u):
+            k = normalize_url(u)
+            if k and k not in keys:
+                keys.append(k)
+    return keys
+
+
+def _article_values(a: Article) -> tuple:
+    return (
+        a.url,
+        a.canonical_url,
+        a.title,
+        json.dumps(list(a.authors or []), ensure_ascii=False),
+        _iso(a.published),
+        a.site_name,
+        a.source,
+        a.language,
+        a.text or "",
+        a.markdown or "",
+    )
+
+
+def _stored(row: tuple) -> StoredArticle:
+    (id_, url, canonical, title, authors, published, site, source, lang, text, md, saved_at, input_, dup) = row
+    try:
+        author_list = [str(x) for x in json.loads(authors or "[]")]
+    except (ValueError, TypeError):
+        author_list = []
+    article = Article(
+        url=url,
+        canonical_url=canonical,
+        title=title,
+        authors=author_list,
+        published=_parse_dt(published),
+        site_name=site,
+        source=source,
+        language=lang,
+        text=text or "",
+        markdown=md or "",
+    )
+    return StoredArticle(id_, article, _parse_dt(saved_at) or utcnow(), input_ or "", dup)
