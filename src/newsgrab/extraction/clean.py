@@ -28,7 +28,8 @@ _DATE_LINE = re.compile(
 @dataclass(frozen=True, slots=True)
 class Phrases:
     drop: _Literals
-    drop_re: re.Pattern
+    drop_re: re.Pattern  # unanchored patterns
+    drop_start: re.Pattern  # patterns anchored at the start of a block (matched with .match)
     cut: re.Pattern
     lead: _Literals
     lead_re: re.Pattern
@@ -86,7 +87,8 @@ def phrases() -> Phrases:
         lead_re += table.get("lead_re", [])
     return Phrases(
         drop=_Literals(drop),
-        drop_re=re.compile("|".join(f"(?:{r})" for r in drop_re) or r"(?!x)x", re.I),
+        drop_re=re.compile("|".join(f"(?:{r})" for r in drop_re if not r.startswith("^")) or r"(?!x)x", re.I),
+        drop_start=re.compile("|".join(f"(?:{r[1:]})" for r in drop_re if r.startswith("^")) or r"(?!x)x", re.I),
         # A cut marker is a heading-like block that *starts* with the phrase.
         cut=re.compile(r"^[\s\W_]*(?:" + "|".join(re.escape(c) for c in sorted(set(cut), key=len, reverse=True)) + ")", re.I),
         lead=_Literals(lead),
@@ -118,7 +120,7 @@ def _is_boilerplate(block: Block, ph: Phrases) -> bool:
     phrase = ph.drop.search(text.lower())
     if phrase and n <= _short_limit(text, len(phrase)):
         return True
-    m = ph.drop_re.search(text)
+    m = ph.drop_start.match(text) or ph.drop_re.search(text)
     if m and n <= _short_limit(text, len(m.group())):
         return True
     return False

@@ -161,8 +161,16 @@ def _reads_like_prose(el: El) -> bool:
     return el.text_len > 300 and el.punct >= 6 and link_density(el) < 0.25
 
 
-def _count(el: El, tags: tuple[str, ...]) -> int:
-    return sum(1 for sub in el.iter() if sub.tag in tags)
+def _lists_not_prose(el: El) -> bool:
+    """More than three list items, and more than twice as many as paragraphs: a link list."""
+    li = p = 0
+    for sub in el.iter():
+        t = sub.tag
+        if t == "li":
+            li += 1
+        elif t == "p":
+            p += 1
+    return li > 3 and li > p * 2
 
 
 def _drop(el: El, top_len: int) -> bool:
@@ -198,15 +206,13 @@ def _clean_conditionally(el: El) -> bool:
         return False
     n = el.text_len
     if n < 25:
-        return el.tag not in ("span",) and _count(el, ("img",)) == 0 and n == 0
+        return el.tag != "span" and n == 0
     if weight < 25 and ld > 0.33:
         return True
     if weight >= 25 and ld > 0.5:
         return True
     if el.tag not in ("ul", "ol"):
-        li = _count(el, ("li",))
-        p = _count(el, ("p",))
-        if li > 3 and li > p * 2 and ld > 0.2:
+        if ld > 0.2 and _lists_not_prose(el):
             return True
     return False
 
