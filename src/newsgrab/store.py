@@ -2,20 +2,19 @@
 
 Design notes (the *why*):
 
-* stdlib ``sqlite3`` only. The connection runs in autocommit mode and every write is wrapped in an
-  explicit ``BEGIN IMMEDIATE ... COMMIT``: the write lock is taken up front (so a busy store fails fast
-  with :class:`StoreLockedError` instead of dead-locking half-way) and nothing is ever half-written.
-* WAL journal + ``synchronous=NORMAL``: readers (``list``/``search`` in another terminal) never block
-  the writer, and a commit costs no fsync of the main file.
+* stdlib ``sqlite3`` only. The connection runs in autocommit mode and every write is an explicit
+  ``BEGIN IMMEDIATE ... COMMIT``: the write lock is taken up front (a busy store fails fast with
+  :class:`StoreLockedError` instead of dead-locking half-way) and nothing is ever half-written.
+* WAL journal + ``synchronous=NORMAL``: readers (``list``/``search`` in another terminal) never block the
+  writer, and a commit costs no fsync of the main file.
 * The schema is versioned with ``PRAGMA user_version``. Each migration runs in its own transaction and
   bumps ``user_version`` inside it, so a migration killed half-way leaves the old version intact.
-* Full-text search: FTS5's tokenizers do not split Chinese/Japanese/Korean text into words, so we index
-  a *derived* text computed here: runs of CJK characters become overlapping bigrams, followed by the run's
-  last character as a unigram (so a one-character query, run as a prefix query, finds every occurrence).
-  Queries go through the same transformation; user input is never passed to FTS5 as syntax.
-  The FTS table is contentless (the derived text is not stored twice); deletes recompute the derived
-  text from the article row, so the derivation must only change together with a migration that rebuilds
-  the index.
+* Full-text search: FTS5's tokenizers do not split Chinese/Japanese/Korean into words, so we index a
+  *derived* text: each CJK run becomes its overlapping bigrams followed by the run's last character (so a
+  one-character query, run as a prefix query, finds every occurrence). Queries get the same treatment and
+  user input never reaches FTS5 as syntax. The FTS table is contentless (the derived text is not stored
+  twice); a delete recomputes it from the article row, so the derivation may only change together with a
+  migration that rebuilds the index.
 """
 
 from __future__ import annotations
@@ -37,26 +36,10 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from .errors import (
-    StoreCorruptError,
-    StoreError,
-    StoreFullError,
-    StoreLockedError,
-    StoreVersionError,
-)
+from .errors import StoreCorruptError, StoreError, StoreFullError, StoreLockedError, StoreVersionError
 from .models import Article, Page, utcnow
 
-__all__ = [
-    "Store",
-    "StoredArticle",
-    "SaveResult",
-    "SCHEMA_VERSION",
-    "MIGRATIONS",
-    "normalize_url",
-    "content_hash",
-]
-
-# --------------------------------------------------------------------------------------------- schema
+__all__ = ["Store", "StoredArticle", "SaveResult", "SCHEMA_VERSION", "MIGRATIONS", "normalize_url", "content_hash"]
 
 # One list of SQL statements per schema version; MIGRATIONS[0] turns an empty file into version 1.
 # Append new versions, never edit shipped ones: stores in the wild are at every version.
@@ -80,10 +63,11 @@ MIGRATIONS: list[list[str]] = [
             input         TEXT NOT NULL DEFAULT '',    -- what the user gave: URL, path, '-'
             duplicate_of  INTEGER REFERENCES articles(id) ON DELETE SET NULL
         )""",
-        # list() pages newest first; the index holds (saved_at, rowid) so no sort is needed.
+        # list() pages newest first; the index holds (saved_at, rowid), so no sort is needed.
         "CREATE INDEX articles_saved_at ON articles(saved_at)",
         "CREATE INDEX articles_text_hash ON articles(text_hash)",
-        "CREATE INDEX articles_duplicate_of ON articles(duplicate_of)",
+        # Partial: almost every row has NULL here, and those need no index entry.
+        "CREATE INDEX articles_duplicate_of ON articles(duplicate_of) WHERE duplicate_of IS NOT NULL",
         """CREATE TABLE raw_pages (
             article_id    INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
             data          BLOB NOT NULL,               -- zlib-compressed page bytes
@@ -100,9 +84,7 @@ MIGRATIONS: list[list[str]] = [
             article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE
         ) WITHOUT ROWID""",
         "CREATE INDEX urls_article_id ON urls(article_id)",
-        """CREATE VIRTUAL TABLE search USING fts5(
-            title, body, content='', tokenize='unicode61 remove_diacritics 2'
-        )""",
+        "CREATE VIRTUAL TABLE search USING fts5(title, body, content='', tokenize='unicode61 remove_diacritics 2')",
         # A title hit counts more than a body hit.
         "INSERT INTO search(search, rank) VALUES('rank', 'bm25(4.0, 1.0)')",
         # FTS5 indexing is most of the cost of a save. Measured (best of 3, 10k articles): merging 8
@@ -116,17 +98,14 @@ MIGRATIONS: list[list[str]] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
-_ARTICLE_COLS = (
-    "id, url, canonical_url, title, authors, published, site_name, source, language, text, markdown,"
-    " saved_at, input, duplicate_of"
-)
+_COLS = ("id", "url", "canonical_url", "title", "authors", "published", "site_name", "source", "language",
+         "text", "markdown", "saved_at", "input", "duplicate_of")
+_ARTICLE_COLS = ", ".join(_COLS)
 _BATCH = 500  # rows per round trip in iter_articles (keyset pagination, no long-lived read cursor)
 # zlib level 1: on real news pages (mean 228 KiB) it compresses 4.4x at ~170 MB/s; level 6 gains only
 # 18% in size but is 2.8x slower and alone would cap saving at ~250 pages/s.
 _ZLIB_LEVEL = 1
 _PARALLEL_MIN = 8  # batches at least this big compress pages in threads (zlib releases the GIL)
-
-# ------------------------------------------------------------------------------------ data classes
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,17 +115,6 @@ class SaveResult:
     status: Literal["saved", "duplicate"]
     id: int
     duplicate_of: int | None = None  # near-duplicate reposts (later); None for now
-
-
-@dataclass(slots=True)
-class _Row:
-    """Everything a save writes, computed before the write lock is taken (so the lock is held briefly)."""
-
-    keys: list[str]
-    digest: str | None
-    values: tuple
-    raw: tuple
-    fts: tuple[str, str]
 
 
 @dataclass(slots=True)
@@ -168,7 +136,18 @@ class StoredArticle:
         return d
 
 
-# --------------------------------------------------------------------------------- pure helpers
+@dataclass(slots=True)
+class _Row:
+    """Everything a save writes, computed before the write lock is taken (so the lock is held briefly)."""
+
+    keys: list[str]
+    digest: str | None
+    values: tuple
+    raw: tuple
+    fts: tuple[str, str]
+
+
+# ---------------------------------------------------------------------------------------- text and URLs
 
 
 def normalize_url(url: str | None) -> str | None:
@@ -181,34 +160,36 @@ def normalize_url(url: str | None) -> str | None:
         parts = urlsplit(url)
     except ValueError:  # e.g. an unbalanced IPv6 bracket: keep it usable as a key anyway
         return url.split("#", 1)[0]
-    netloc = parts.netloc
-    if "@" in netloc:  # userinfo is case-sensitive, only the host is not
-        user, _, host = netloc.rpartition("@")
-        netloc = f"{user}@{host.lower()}"
-    else:
-        netloc = netloc.lower()
-    path = parts.path or ("/" if netloc else "")
-    return urlunsplit((parts.scheme.lower(), netloc, path, parts.query, ""))
+    user, at, host = parts.netloc.rpartition("@")  # userinfo is case-sensitive, the host is not
+    netloc = f"{user}{at}{host.lower()}"
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or ("/" if netloc else ""), parts.query, ""))
 
 
-def _is_url(s: str | None) -> bool:
-    """True for absolute URLs with a host; file paths and '-' are inputs, not URLs."""
-    if not s:
-        return False
-    try:
-        parts = urlsplit(s.strip())
-    except ValueError:
-        return False
-    return bool(parts.scheme and parts.netloc)
+def _url_keys(*urls: str | None) -> list[str]:
+    """Distinct normalised URLs, in order. Only absolute URLs with a host count: file paths and '-' are
+    inputs, not URLs."""
+    keys: list[str] = []
+    for u in urls:
+        try:
+            parts = urlsplit(u.strip()) if u else None
+        except ValueError:
+            continue
+        if parts and parts.scheme and parts.netloc:
+            k = normalize_url(u)
+            if k and k not in keys:
+                keys.append(k)
+    return keys
 
 
-def content_hash(text: str | None) -> str | None:
-    """sha256 of the text after NFKC and whitespace collapsing; None for empty text (never a duplicate)."""
-    norm = " ".join(unicodedata.normalize("NFKC", text or "").split())
+def content_hash(text: str | None, *, nfkc: bool = False) -> str | None:
+    """sha256 of the text after NFKC and whitespace collapsing; None for empty text (never a duplicate).
+    ``nfkc=True``: the caller already normalised it."""
+    text = (text or "") if nfkc else unicodedata.normalize("NFKC", text or "")
+    norm = " ".join(text.split())
     return hashlib.sha256(norm.encode("utf-8")).hexdigest() if norm else None
 
 
-# Han (incl. extensions and compatibility), 々〆〇, kana, hangul. Checked after NFKC.
+# Han (incl. extensions and compatibility), 々〆〇, kana, hangul. Matched after NFKC.
 _CJK_RUN = re.compile(
     "[\u1100-\u11ff\u3005-\u3007\u3040-\u309f\u30a0-\u30ff\u3130-\u318f\u31f0-\u31ff"
     "\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff\uff66-\uff9f"
@@ -222,17 +203,16 @@ def _bigrams(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
-def _index_text(s: str | None) -> str:
+def _grams(m: re.Match) -> str:
+    run = m.group()
+    return f" {' '.join(_bigrams(run) + [run[-1]])} "
+
+
+def _index_text(s: str | None, *, nfkc: bool = False) -> str:
     """Text fed to FTS5: each CJK run -> its bigrams plus the last character; other text unchanged."""
     if not s:
         return ""
-    s = unicodedata.normalize("NFKC", s)
-
-    def grams(m: re.Match) -> str:
-        run = m.group()
-        return f" {' '.join(_bigrams(run) + [run[-1]])} "
-
-    return _CJK_RUN.sub(grams, s)
+    return _CJK_RUN.sub(_grams, s if nfkc else unicodedata.normalize("NFKC", s))
 
 
 def _fts_query(query: str) -> str | None:
@@ -247,8 +227,7 @@ def _fts_query(query: str) -> str | None:
     parts: list[str] = []
 
     def words(seg: str) -> None:
-        found = _WORD.findall(seg)
-        if found:
+        if found := _WORD.findall(seg):
             parts.append('"' + " ".join(found) + '"')
 
     for chunk in unicodedata.normalize("NFKC", query).split():
@@ -266,16 +245,18 @@ def _iso(dt: datetime | None) -> str | None:
     return dt.isoformat() if dt else None
 
 
+def _now() -> str:
+    return utcnow().isoformat(timespec="microseconds")  # fixed width: string order is time order
+
+
 def _parse_dt(s: str | None) -> datetime | None:
-    if not s:
-        return None
     try:
-        return datetime.fromisoformat(s)
+        return datetime.fromisoformat(s) if s else None
     except ValueError:  # a row written by hand or by a future version: do not crash a listing
         return None
 
 
-# ---------------------------------------------------------------------------------------- store
+# ------------------------------------------------------------------------------------------------ store
 
 
 class Store:
@@ -289,8 +270,6 @@ class Store:
         self.path = path
         self.busy_timeout = busy_timeout
         self._pool: ThreadPoolExecutor | None = None  # created on the first big save_many
-
-    # ------------------------------------------------------------------ opening and closing
 
     @classmethod
     def open(cls, path: str | PathLike[str], *, busy_timeout: float = 5.0) -> "Store":
@@ -308,9 +287,7 @@ class Store:
             except OSError as e:
                 raise StoreError(f"{p}: cannot open store: {e.strerror or e}") from e
         try:
-            conn = sqlite3.connect(
-                str(p), timeout=busy_timeout, isolation_level=None, check_same_thread=False
-            )
+            conn = sqlite3.connect(str(p), timeout=busy_timeout, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as e:
             raise _translate(e, p, busy_timeout) from e
         store = cls(conn, p, busy_timeout)
@@ -351,11 +328,13 @@ class Store:
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
 
-    # ------------------------------------------------------------------ transactions and errors
+    # -------------------------------------------------------------------- transactions and errors
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
         """Turn sqlite3 errors into StoreError subclasses with a one-line message naming the file."""
+        if self._conn is None:
+            raise StoreError(f"{self.path}: store is closed")
         try:
             yield
         except sqlite3.Error as e:
@@ -365,17 +344,14 @@ class Store:
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: BEGIN IMMEDIATE takes the write lock now (waiting up to busy_timeout),
         COMMIT on success, ROLLBACK on any exception (including KeyboardInterrupt)."""
-        conn = self._conn
-        if conn is None:
-            raise StoreError(f"{self.path}: store is closed")
         with self._errors():
+            conn = self._conn
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
                 conn.execute("COMMIT")
             except BaseException:
-                # SQLite may already have rolled back by itself (e.g. on SQLITE_FULL).
-                if conn.in_transaction:
+                if conn.in_transaction:  # SQLite may have rolled back by itself (e.g. on SQLITE_FULL)
                     with suppress(sqlite3.Error):
                         conn.execute("ROLLBACK")
                 raise
@@ -400,7 +376,7 @@ class Store:
                 # Same transaction as the changes: the version moves only if they all commit.
                 conn.execute(f"PRAGMA user_version = {target}")
 
-    # ------------------------------------------------------------------ writing
+    # ------------------------------------------------------------------------------------- writing
 
     def save(self, article: Article, page: Page) -> SaveResult:
         """Store ``article`` and its raw ``page`` together, unless a URL or the same text is stored."""
@@ -427,50 +403,41 @@ class Store:
         with self._write() as conn:
             old = conn.execute(
                 "SELECT a.title, a.text, a.input, r.url FROM articles a"
-                " LEFT JOIN raw_pages r ON r.article_id = a.id WHERE a.id = ?",
-                (id,),
+                " LEFT JOIN raw_pages r ON r.article_id = a.id WHERE a.id = ?", (id,)
             ).fetchone()
             if old is None:
                 raise KeyError(id)
             title, text, input_, page_url = old
             # Contentless FTS5: a delete must repeat the exact indexed text, recomputed from the old row.
-            conn.execute(
-                "INSERT INTO search (search, rowid, title, body) VALUES ('delete', ?, ?, ?)",
-                (id, _index_text(title), _index_text(text)),
-            )
+            conn.execute("INSERT INTO search (search, rowid, title, body) VALUES ('delete', ?, ?, ?)",
+                         (id, _index_text(title), _index_text(text)))
             conn.execute(
                 "UPDATE articles SET url=?, canonical_url=?, title=?, authors=?, published=?, site_name=?,"
                 " source=?, language=?, text=?, markdown=?, text_hash=?, updated_at=? WHERE id=?",
-                (*_article_values(article), content_hash(article.text), utcnow().isoformat(timespec="microseconds"), id),
+                (*_article_values(article), content_hash(article.text), _now(), id),
             )
-            conn.execute(
-                "INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)",
-                (id, _index_text(article.title), _index_text(article.text)),
-            )
+            conn.execute("INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)",
+                         (id, _index_text(article.title), _index_text(article.text)))
             conn.execute("DELETE FROM urls WHERE article_id = ?", (id,))
             # OR IGNORE: a URL already owned by another article stays with it.
-            conn.executemany(
-                "INSERT OR IGNORE INTO urls (url, article_id) VALUES (?, ?)",
-                [(k, id) for k in _url_keys(input_, page_url, article.url, article.canonical_url)],
-            )
+            conn.executemany("INSERT OR IGNORE INTO urls (url, article_id) VALUES (?, ?)",
+                             [(k, id) for k in _url_keys(input_, page_url, article.url, article.canonical_url)])
             row = conn.execute(f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (id,)).fetchone()
         return _stored(row)
 
-    # ------------------------------------------------------------------ reading
+    # ------------------------------------------------------------------------------------- reading
 
     def get(self, key: int | str) -> StoredArticle | None:
         """An article by id (int, or a string of digits) or by any URL it is known by; None if missing."""
         if isinstance(key, str):
             key = key.strip()
             article_id = int(key) if key.isdigit() else self.find_url(key)
-            if article_id is None:
-                return None
         else:
             article_id = int(key)
+        if article_id is None:
+            return None
         with self._errors():
-            row = self._conn.execute(
-                f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (article_id,)
-            ).fetchone()
+            row = self._conn.execute(f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (article_id,)).fetchone()
         return _stored(row) if row else None
 
     def find_url(self, url: str) -> int | None:
@@ -500,9 +467,8 @@ class Store:
         with self._errors():
             try:
                 rows = self._conn.execute(
-                    f"SELECT {', '.join('a.' + c.strip() for c in _ARTICLE_COLS.split(','))}"
-                    " FROM (SELECT rowid AS rid, rank AS r FROM search WHERE search MATCH ?"
-                    "       ORDER BY rank LIMIT ?) AS s"
+                    f"SELECT {', '.join('a.' + c for c in _COLS)} FROM"
+                    " (SELECT rowid AS rid, rank AS r FROM search WHERE search MATCH ? ORDER BY rank LIMIT ?) s"
                     " JOIN articles a ON a.id = s.rid ORDER BY s.r, a.id",
                     (match, limit),
                 ).fetchall()
@@ -525,8 +491,7 @@ class Store:
                 ).fetchall()
             if not rows:
                 return
-            for row in rows:
-                yield _stored(row)
+            yield from map(_stored, rows)
             last = rows[-1][0]
 
     def raw_page(self, id: int) -> Page:
@@ -534,8 +499,7 @@ class Store:
         with self._errors():
             row = self._conn.execute(
                 "SELECT r.data, r.size, a.input, r.url, r.content_type, r.fetched_at, r.etag, r.last_modified"
-                " FROM raw_pages r JOIN articles a ON a.id = r.article_id WHERE r.article_id = ?",
-                (id,),
+                " FROM raw_pages r JOIN articles a ON a.id = r.article_id WHERE r.article_id = ?", (id,)
             ).fetchone()
         if row is None:
             raise KeyError(id)
@@ -546,15 +510,8 @@ class Store:
             raise StoreCorruptError(f"{self.path}: raw page of article {id} is damaged ({e})") from e
         if len(data) != size:
             raise StoreCorruptError(f"{self.path}: raw page of article {id} has the wrong size")
-        return Page(
-            data=data,
-            input=input_,
-            url=url,
-            content_type=content_type,
-            fetched_at=_parse_dt(fetched_at) or utcnow(),
-            etag=etag,
-            last_modified=last_modified,
-        )
+        return Page(data=data, input=input_, url=url, content_type=content_type,
+                    fetched_at=_parse_dt(fetched_at) or utcnow(), etag=etag, last_modified=last_modified)
 
     def ids(self) -> list[int]:
         """All article ids, ascending."""
@@ -567,7 +524,7 @@ class Store:
             return self._conn.execute("SELECT count(*) FROM articles").fetchone()[0]
 
     def integrity_check(self) -> list[str]:
-        """Problems found by SQLite's integrity_check and FTS5's own check; [] when healthy."""
+        """Problems found by SQLite's integrity and foreign-key checks and FTS5's own check; [] if healthy."""
         with self._errors():
             problems = [r[0] for r in self._conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
             problems += [f"foreign key: {tuple(r)}" for r in self._conn.execute("PRAGMA foreign_key_check")]
@@ -578,19 +535,20 @@ class Store:
         return problems
 
 
-# --------------------------------------------------------------------------------- module helpers
+# --------------------------------------------------------------------------------------- module helpers
 
 
 def _prepare(article: Article, page: Page) -> _Row:
     """The CPU work of a save (compression, hashing, index text), done outside the transaction."""
     data = page.data or b""
+    text = unicodedata.normalize("NFKC", article.text or "")  # once, for both the hash and the index
     return _Row(
         keys=_url_keys(page.input, page.url, article.url, article.canonical_url),
-        digest=content_hash(article.text),
+        digest=content_hash(text, nfkc=True),
         values=_article_values(article),
         raw=(zlib.compress(data, _ZLIB_LEVEL), len(data), page.url, page.content_type,
              _iso(page.fetched_at), page.etag, page.last_modified, page.input or ""),
-        fts=(_index_text(article.title), _index_text(article.text)),
+        fts=(_index_text(article.title), _index_text(text, nfkc=True)),
     )
 
 
@@ -604,17 +562,15 @@ def _insert(conn: sqlite3.Connection, row: _Row) -> SaveResult:
         if found:
             return SaveResult("duplicate", found[0], None)
     if row.digest:
-        found = conn.execute(
-            "SELECT id FROM articles WHERE text_hash = ? ORDER BY id LIMIT 1", (row.digest,)
-        ).fetchone()
+        found = conn.execute("SELECT id FROM articles WHERE text_hash = ? ORDER BY id LIMIT 1",
+                             (row.digest,)).fetchone()
         if found:
             return SaveResult("duplicate", found[0], None)
     blob, size, url, content_type, fetched_at, etag, last_modified, input_ = row.raw
     article_id = conn.execute(
         "INSERT INTO articles (url, canonical_url, title, authors, published, site_name, source,"
-        " language, text, markdown, text_hash, saved_at, input, duplicate_of)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,NULL)",
-        (*row.values, row.digest, utcnow().isoformat(timespec="microseconds"), input_),
+        " language, text, markdown, text_hash, saved_at, input) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (*row.values, row.digest, _now(), input_),
     ).lastrowid
     # Same transaction as the article: a raw page and its article always exist together.
     conn.execute(
@@ -622,9 +578,7 @@ def _insert(conn: sqlite3.Connection, row: _Row) -> SaveResult:
         " VALUES (?,?,?,?,?,?,?,?)",
         (article_id, blob, size, url, content_type, fetched_at, etag, last_modified),
     )
-    conn.executemany(
-        "INSERT OR IGNORE INTO urls (url, article_id) VALUES (?, ?)", [(k, article_id) for k in row.keys]
-    )
+    conn.executemany("INSERT OR IGNORE INTO urls (url, article_id) VALUES (?, ?)", [(k, article_id) for k in row.keys])
     conn.execute("INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)", (article_id, *row.fts))
     return SaveResult("saved", article_id, None)
 
@@ -656,30 +610,11 @@ def _translate(e: sqlite3.Error, path: Path, busy_timeout: float) -> StoreError:
     return StoreError(f"{path}: store error: {msg}")
 
 
-def _url_keys(*urls: str | None) -> list[str]:
-    """Distinct normalised URLs, in order; non-URLs (file paths, '-') are skipped."""
-    keys: list[str] = []
-    for u in urls:
-        if _is_url(u):
-            k = normalize_url(u)
-            if k and k not in keys:
-                keys.append(k)
-    return keys
-
-
 def _article_values(a: Article) -> tuple:
-    return (
-        a.url,
-        a.canonical_url,
-        a.title,
-        json.dumps(list(a.authors or []), ensure_ascii=False),
-        _iso(a.published),
-        a.site_name,
-        a.source,
-        a.language,
-        a.text or "",
-        a.markdown or "",
-    )
+    """The articles columns url .. markdown, in table order."""
+    authors = json.dumps(list(a.authors or []), ensure_ascii=False)
+    return (a.url, a.canonical_url, a.title, authors, _iso(a.published), a.site_name, a.source, a.language,
+            a.text or "", a.markdown or "")
 
 
 def _stored(row: tuple) -> StoredArticle:
@@ -688,16 +623,7 @@ def _stored(row: tuple) -> StoredArticle:
         author_list = [str(x) for x in json.loads(authors or "[]")]
     except (ValueError, TypeError):
         author_list = []
-    article = Article(
-        url=url,
-        canonical_url=canonical,
-        title=title,
-        authors=author_list,
-        published=_parse_dt(published),
-        site_name=site,
-        source=source,
-        language=lang,
-        text=text or "",
-        markdown=md or "",
-    )
+    article = Article(url=url, canonical_url=canonical, title=title, authors=author_list,
+                      published=_parse_dt(published), site_name=site, source=source, language=lang,
+                      text=text or "", markdown=md or "")
     return StoredArticle(id_, article, _parse_dt(saved_at) or utcnow(), input_ or "", dup)

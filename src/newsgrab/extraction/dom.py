@@ -45,11 +45,12 @@ class El:
         self.children: list = []
         self.parent = parent
         self.score = 0.0
-        self.text_len = 0  # text length of the subtree, in UTF-8 bytes of trimmed text nodes
-        self.link_len = 0  # the part of text_len inside <a>
-        self.punct = 0  # sentence punctuation in the subtree (commas, full stops, CJK marks)
-        self.flag = 0  # bit 1: has block-level children
-        self.direct = 0  # text held directly (text nodes, inline children), not in block children
+        # Set by _copy once the subtree is copied (not here: this runs once per node of the page):
+        # text_len  text length of the subtree, in UTF-8 bytes of trimmed text nodes
+        # link_len  the part of text_len inside <a>
+        # punct     sentence punctuation in the subtree (commas, full stops, CJK marks)
+        # flag      bit 1: has block-level children
+        # direct    text held directly (text nodes, inline children), not in block children
 
     def get(self, name: str) -> str | None:
         return self.attrs.get(name) if self.attrs else None
@@ -227,18 +228,30 @@ def _copy(node, parent: El, depth: int, in_link: bool, texty: list[El]) -> None:
             cls = attrs.get("class")
             ident = attrs.get("id")
             hint = (f"{cls} {ident}" if ident else cls).lower() if cls else (ident.lower() if ident else "")
-            kept = {k: v for k, v in attrs.items() if k in KEEP_ATTRS} or None
+            kept = attrs  # lexbor built this dict for us; keep it rather than copy parts of it
         else:
             hint, kept = "", None
         el = El(tag, hint, kept, parent)
         children.append(el)
-        if depth < MAX_DEPTH:
+        if tag == "a" and (only := child.first_child) is not None and only.tag == "-text" and only.next is None:
+            # Most links hold one text node: read it directly instead of walking into the link
+            # (a page has hundreds of links).
+            txt = only.text_content or ""
+            s = txt.strip()
+            n = len(s.encode()) if s else 0
+            if s:
+                el.children.append(txt)
+            el.text_len = el.link_len = el.direct = n
+            el.punct = s.count(",") + s.count(".") + s.count("，") + s.count("。") + s.count("、") if n > 10 else 0
+            el.flag = 0
+        elif depth < MAX_DEPTH:
             _copy(child, el, depth + 1, in_link or tag == "a", texty)
         else:
             txt = child.text(separator=" ")
             if txt:
                 el.children.append(txt)
-                el.text_len = el.direct = len(txt.strip().encode())
+            el.text_len = el.direct = len(txt.strip().encode()) if txt else 0
+            el.link_len = el.punct = el.flag = 0
         n = el.text_len
         if n:
             tl += n
