@@ -37,6 +37,8 @@ from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import StoreCorruptError, StoreError, StoreFullError, StoreLockedError, StoreVersionError
+from . import reposts, storelinks
+from .hanzi import to_simplified
 from .models import Article, Page, utcnow
 
 __all__ = ["Store", "StoredArticle", "SaveResult", "SCHEMA_VERSION", "MIGRATIONS", "normalize_url", "content_hash"]
@@ -94,6 +96,9 @@ MIGRATIONS: list[list[str]] = [
         "INSERT INTO search(search, rank) VALUES('pgsz', 4000)",
         "INSERT INTO search(search, rank) VALUES('hashsize', 16777216)",
     ],
+    # 2: repost sketches and their LSH band index, refresh history; search re-indexed with Traditional folded
+    # to Simplified (see storelinks.py). A callable runs as a step of the migration's transaction.
+    [*storelinks.SCHEMA_V2, storelinks.upgrade_v2],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -114,7 +119,7 @@ class SaveResult:
 
     status: Literal["saved", "duplicate"]
     id: int
-    duplicate_of: int | None = None  # near-duplicate reposts (later); None for now
+    duplicate_of: int | None = None  # "saved": the stored article this one reposts (near-duplicate), if any
 
 
 @dataclass(slots=True)
@@ -145,6 +150,7 @@ class _Row:
     values: tuple
     raw: tuple
     fts: tuple[str, str]
+    sketch: tuple | None = None  # reposts.sketch(text): finds near-duplicates (storelinks.index_sketch)
 
 
 # ---------------------------------------------------------------------------------------- text and URLs
@@ -209,10 +215,11 @@ def _grams(m: re.Match) -> str:
 
 
 def _index_text(s: str | None, *, nfkc: bool = False) -> str:
-    """Text fed to FTS5: each CJK run -> its bigrams plus the last character; other text unchanged."""
+    """Text fed to FTS5: Traditional folded to Simplified (schema 2), then each CJK run -> its bigrams plus
+    the last character; other text unchanged."""
     if not s:
         return ""
-    return _CJK_RUN.sub(_grams, s if nfkc else unicodedata.normalize("NFKC", s))
+    return _CJK_RUN.sub(_grams, to_simplified(s if nfkc else unicodedata.normalize("NFKC", s)))
 
 
 def _fts_query(query: str) -> str | None:
@@ -230,7 +237,7 @@ def _fts_query(query: str) -> str | None:
         if found := _WORD.findall(seg):
             parts.append('"' + " ".join(found) + '"')
 
-    for chunk in unicodedata.normalize("NFKC", query).split():
+    for chunk in to_simplified(unicodedata.normalize("NFKC", query)).split():
         pos = 0
         for m in _CJK_RUN.finditer(chunk):
             words(chunk[pos : m.start()])
@@ -372,7 +379,7 @@ class Store:
                 if current >= target:
                     continue
                 for sql in MIGRATIONS[target - 1]:
-                    conn.execute(sql)
+                    sql(conn) if callable(sql) else conn.execute(sql)
                 # Same transaction as the changes: the version moves only if they all commit.
                 conn.execute(f"PRAGMA user_version = {target}")
 
@@ -422,8 +429,34 @@ class Store:
             # OR IGNORE: a URL already owned by another article stays with it.
             conn.executemany("INSERT OR IGNORE INTO urls (url, article_id) VALUES (?, ?)",
                              [(k, id) for k in _url_keys(input_, page_url, article.url, article.canonical_url)])
+            storelinks.index_sketch(conn, id, reposts.sketch(article.text), link=False)  # the repost link stays
             row = conn.execute(f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (id,)).fetchone()
         return _stored(row)
+
+    def replace_page(self, id: int, article: Article, page: Page) -> StoredArticle:
+        """``--refresh`` found a changed article: store ``article`` and ``page`` in place of what ``id`` holds
+        (same id, re-indexed), keeping the replaced version in :meth:`history`. KeyError if no such id."""
+        row = _prepare(article, page)
+        with self._write() as conn:
+            storelinks.replace_page(conn, id, article, page, row)
+            stored = conn.execute(f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (id,)).fetchone()
+        return _stored(stored)
+
+    def text_hash(self, id: int) -> str | None:
+        """The stored ``content_hash`` of article ``id``'s text (None when empty or missing)."""
+        with self._errors():
+            row = self._conn.execute("SELECT text_hash FROM articles WHERE id = ?", (id,)).fetchone()
+        return row[0] if row else None
+
+    def copies(self, id: int) -> list[int]:
+        """Ids of the stored reposts of article ``id`` (whose ``duplicate_of`` it is), oldest first."""
+        with self._errors():
+            return storelinks.copies(self._conn, id)
+
+    def history(self, id: int) -> list[storelinks.Revision]:
+        """Versions of article ``id`` that ``--refresh`` replaced, newest first (article and raw page)."""
+        with self._errors():
+            return storelinks.history(self._conn, id)
 
     # ------------------------------------------------------------------------------------- reading
 
@@ -549,6 +582,7 @@ def _prepare(article: Article, page: Page) -> _Row:
         raw=(zlib.compress(data, _ZLIB_LEVEL), len(data), page.url, page.content_type,
              _iso(page.fetched_at), page.etag, page.last_modified, page.input or ""),
         fts=(_index_text(article.title), _index_text(text, nfkc=True)),
+        sketch=reposts.sketch(text),
     )
 
 
@@ -580,7 +614,8 @@ def _insert(conn: sqlite3.Connection, row: _Row) -> SaveResult:
     )
     conn.executemany("INSERT OR IGNORE INTO urls (url, article_id) VALUES (?, ?)", [(k, article_id) for k in row.keys])
     conn.execute("INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)", (article_id, *row.fts))
-    return SaveResult("saved", article_id, None)
+    # A near-duplicate of a stored article (a repost) is saved too, linked to the first copy seen.
+    return SaveResult("saved", article_id, storelinks.index_sketch(conn, article_id, row.sketch))
 
 
 def _check_header(path: Path) -> None:

@@ -158,7 +158,10 @@ def _unlikely(hint: str) -> int:
 
 
 def _reads_like_prose(el: El) -> bool:
-    return el.text_len > 300 and el.punct >= 6 and link_density(el) < 0.25
+    """Sentences, few links: what a layout region holding the story looks like. Tables are data."""
+    if el.tag in ("table", "tbody", "tr", "td", "th"):
+        return True
+    return el.text_len > 300 and el.punct >= 6 and link_density(el) < 0.35
 
 
 def _lists_not_prose(el: El) -> bool:

@@ -30,7 +30,7 @@ REMOVE_TAGS = frozenset(("nav", "aside", "footer", "form", "fieldset", "menu", "
 _W = r"(?:^|[\s_-])"  # start of a class word; hints are matched on "class id" strings
 
 NEGATIVE_HINT = re.compile(
-    r"hidden|\bhid\b|banner|combx|comment|com-|contact|foot|footer|footnote|gdpr|masthead|media|meta|outbrain|"
+    r"hidden(?!-(?:xs|sm|md|lg|xl|mobile|tablet|desktop|print))|\bhid\b|banner|combx|comment|com-|contact|foot|footer|footnote|gdpr|masthead|media|meta|outbrain|"
     r"promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|tool|widget|breadcrumb|"
     r"crumb|byline|author|dateline|recommend|newsletter|subscribe|social|advert|(?:^|[\s_-])ads?(?:$|[\s_-])|"
     r"popup|modal|cookie|rank|hot-?news|copyright|disclaimer|pagination|pager|paging|nav|menu|login|signup|"
@@ -58,13 +58,13 @@ UNLIKELY_STRONG_HINT = re.compile(
     r"rss|shoutbox|social|sponsor|ad-break|agegate|pagination|pager|popup|yom-remote|share|sharing|subscribe|"
     r"newsletter|cookie|recommend|tag-?list|tags|toolbar|keywords|copyright|xgyd|tuijian|xiangguan|guanggao|"
     r"pinglun|fenxiang|hot-?news|more-?news|read-?more|next-?prev|prev-?next|article-?nav|post-?nav|"
-    r"author-?(?:bio|box|info)|login|signup|print|download|widget|promo|teaser-list|"
+    r"author-?(?:bio|box|info)|login|signup|download|promo|teaser-list|"
     r"(?:^|[\s_-])ads?(?:$|[\s_-])|(?:^|[\s_-])(?:fig)?caption|(?:image|photo|img|picture)-?(?:credit|caption|desc|info|source)|"
     r"credits?(?:$|[\s_-])|wp-caption-text|(?:^|[\s_-])(?:gallery|slideshow|carousel)(?:$|[\s_-])",
     re.I,
 )
 UNLIKELY_HINT = re.compile(
-    r"cover-wrap|extra|footer|header|menu|sidebar|skyscraper|supplemental|nav(?:$|[\s_-])",
+    r"cover-wrap|extra|footer|header|menu|sidebar|skyscraper|supplemental|widget|print|nav(?:$|[\s_-])",
     re.I,
 )
 # ...unless they also say they are content.
