@@ -64,7 +64,7 @@ def extract(
 def _from_html(html: str, url: str | None, fetched_at: datetime | None) -> Article:
     head, root, texty = parse(html)
     meta = read_metadata(head, url, fetched_at)
-    top, parts = find_article(root, texty)
+    top, parts = find_article(root, texty, head.article_count)
     raw_blocks = render_blocks(parts, top.text_len)
     raw_texts = [b.text for b in raw_blocks]
     blocks = filter_blocks(raw_blocks, meta.title)

@@ -100,6 +100,7 @@ class Head:
     h1s: list[str] = field(default_factory=list)
     times: list[tuple[str, str]] = field(default_factory=list)  # (<time datetime>, text)
     body_text: str = ""  # the whole body's text (lexbor's, before pruning): for datelines near the title
+    article_count: int = 0  # <article> elements on the page: one of them is the story's own boundary
 
 
 def parse(html: str) -> tuple[Head, El, list[El]]:
@@ -151,7 +152,7 @@ def _prune(tree, total: int) -> None:
 
 # Everything metadata needs, matched in one pass over the tree (each css() call is a full walk).
 _HEAD_SELECTOR = (
-    'title, meta[content], link[rel][href], script[type*="ld+json"], h1, time, '
+    'title, meta[content], link[rel][href], script[type*="ld+json"], h1, time, article, '
     "[itemprop][datetime], [itemprop=author], [itemprop=datePublished]"
 )
 
@@ -187,6 +188,8 @@ def _read_head(tree) -> Head:
             txt = node.text(separator=" ", strip=True)
             if txt:
                 head.h1s.append(_WS.sub(" ", txt))
+        elif tag == "article":
+            head.article_count += 1
         elif tag == "time":
             head.times.append(((a.get("datetime") or "").strip(), node.text(strip=True)))
     return head

@@ -99,10 +99,11 @@ def _score(texty: list[El]) -> list[El]:
     return scored
 
 
-def find_article(root: El, texty: list[El]) -> tuple[El, list[El]]:
+def find_article(root: El, texty: list[El], article_count: int = 0) -> tuple[El, list[El]]:
     """Return the best container and the list of top-level elements that make the article.
 
-    `root` and `texty` come from dom.parse, already measured."""
+    `root` and `texty` come from dom.parse, already measured; `article_count` is the number of
+    <article> elements on the page."""
     candidates = _score(texty)
     if not candidates:
         return root, [root]
@@ -135,7 +136,7 @@ def find_article(root: El, texty: list[El]) -> tuple[El, list[El]]:
         parent = top.parent
         if parent is None or parent.tag == "body" or STRONG_NEGATIVE_HINT.search(parent.hint or ""):
             break
-        if top.tag == "article" and _count_tag(parent, "article") == 1:
+        if top.tag == "article" and article_count == 1:
             break  # the page's one <article> is the story's own boundary: beyond it are comments, teasers
         extra = parent.text_len - top.text_len
         extra_links = parent.link_len - top.link_len
@@ -161,10 +162,6 @@ def _prose(el: El) -> int:
             continue
         stack.extend(c for c in e.children if type(c) is El)
     return total
-
-
-def _count_tag(el: El, tag: str) -> int:
-    return sum(1 for e in el.iter() if e.tag == tag)
 
 
 def _ancestors(el: El) -> list[El]:
