@@ -14,8 +14,10 @@ How the work is spread, and why:
   flat for 10,000 files. Three pages or fewer are extracted in-process: starting a pool would cost more.
 * The store is written from the main thread only (SQLite connections are not shared), in batches of up to
   :data:`BATCH_SIZE` articles per transaction. A batch is committed when it is full, when it is older than
-  :data:`BATCH_DELAY` seconds, and whenever the pipeline is about to wait for something — so batching never
-  holds an outcome back while nothing else is happening.
+  :data:`BATCH_DELAY` seconds, and when the pipeline waits for something and the batch is older than
+  :data:`IDLE_FLUSH` — so batching never holds an outcome back long while nothing else is happening.
+* The store's own CPU work for a save (compressing the raw page, hashing, the search-index text, the repost
+  sketch: ``store.prepare_save``) is done by the extraction workers too, so the one writer only runs SQL.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ OK_STATUSES = frozenset({"saved", "duplicate", "printed"})
 
 BATCH_SIZE = 50  # articles per store transaction
 BATCH_DELAY = 1.0  # seconds an outcome may wait for its batch to fill
+IDLE_FLUSH = 0.2  # while the pipeline waits, a batch this old (seconds) is committed
+WAIT_TICK = 0.05  # waits are cut in slices this long (seconds), each announced with _WAIT
 IN_PROCESS_MAX = 3  # this many pages or fewer: no process pool
 WINDOW_PER_WORKER = 4  # pages submitted ahead per worker process
 WINDOW_BYTES = 64 * 1024 * 1024  # and never more than this much page data in flight (one page always may)
@@ -85,19 +89,34 @@ def _short(exc: BaseException, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _extract_task(data: bytes, url: str | None, content_type: str | None, fetched_at: Any) -> tuple[str, Any]:
+def _extract_task(
+    data: bytes, url: str | None, content_type: str | None, fetched_at: Any, save: tuple | None = None
+) -> tuple[str, Any]:
     """Extract one page; never raises, so nothing odd has to be pickled back from a worker process.
 
-    Returns ``("ok", Article)``, ``("no-content", reason)`` or ``("error", reason)``.
+    Returns ``("ok", Article)``, ``("no-content", reason)`` or ``("error", reason)``. With ``save`` (the
+    page's ``(input, etag, last_modified)``: the article is going to be stored) the store's CPU work is done
+    here too, where it runs in parallel, and the result is ``("ok", (Article, row))`` with the row of
+    :func:`newsgrab.store.prepare_save` (None if that failed: the store then tries again and reports it).
     """
     try:
         from .extraction import extract
 
-        return "ok", extract(data, url=url, content_type=content_type, fetched_at=fetched_at)
+        article = extract(data, url=url, content_type=content_type, fetched_at=fetched_at)
     except NoContentError as e:
         return "no-content", str(e) or "no article found"
     except Exception as e:  # a bug in extraction must cost one input, not the batch
         return "error", "internal error: " + _short(e)
+    if save is None:
+        return "ok", article
+    try:
+        from .store import prepare_save
+
+        input_, etag, last_modified = save
+        page = Page(data, input_, url, content_type, fetched_at, etag, last_modified)
+        return "ok", (article, prepare_save(article, page))
+    except Exception:
+        return "ok", (article, None)
 
 
 def extract_page(page: Page) -> Article:
@@ -124,7 +143,7 @@ def _new_pool(workers: int) -> futures.ProcessPoolExecutor | None:
         # clean single-threaded process that has already imported the extractor.
         if "forkserver" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["newsgrab.extraction"])
+            ctx.set_forkserver_preload(["newsgrab.extraction", "newsgrab.store"])
         else:
             ctx = multiprocessing.get_context("spawn")
         return futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
@@ -151,6 +170,7 @@ class _Done:
     job: _Job
     article: Article | None = None
     outcome: Outcome | None = None  # set when there is no article to save
+    row: Any = None  # store.prepare_save(article, page), made in the worker; None: the store makes it
 
 
 class _Ahead:
@@ -209,8 +229,12 @@ class _Ahead:
         except queue.Empty:
             return _EMPTY
 
-    def get(self) -> Any:
-        return self._unwrap(self._q.get())
+    def get(self, timeout: float | None = None) -> Any:
+        """The next item, waiting at most ``timeout`` seconds (then :data:`_EMPTY`)."""
+        try:
+            return self._unwrap(self._q.get(timeout=timeout))
+        except queue.Empty:
+            return _EMPTY
 
     def close(self) -> None:
         self._stop.set()
@@ -231,7 +255,7 @@ class _Inline:
         self.done = False
         self._it = iter(iterable)
 
-    def get(self) -> Any:
+    def get(self, timeout: float | None = None) -> Any:
         try:
             return next(self._it)
         except StopIteration:
@@ -251,6 +275,7 @@ class _Entry:
     job: _Job
     future: futures.Future | None = None
     attempts: int = 0
+    save: tuple | None = None  # _extract_task's ``save``: prepare the store row too
 
 
 def _resolve(job: _Job, result: tuple[str, Any] | None) -> _Done:
@@ -259,6 +284,8 @@ def _resolve(job: _Job, result: tuple[str, Any] | None) -> _Done:
     url = job.page.url if job.page is not None else None
     kind, value = result if result is not None else ("error", "internal error: no page")
     if kind == "ok":
+        if isinstance(value, tuple):  # (article, prepared row): see _extract_task
+            return _Done(job, article=value[0], row=value[1])
         return _Done(job, article=value)
     status = "no-content" if kind == "no-content" else "failed"
     return _Done(job, outcome=Outcome(job.input, status, id=job.target_id, url=url, error=value))
@@ -284,7 +311,7 @@ class _Extractors:
         """Pages to hold in the window: enough to keep every worker busy, few when there are none."""
         return 2 if self.disabled else max(self.workers * WINDOW_PER_WORKER, 2)
 
-    def submit(self, page: Page) -> futures.Future | None:
+    def submit(self, page: Page, save: tuple | None = None) -> futures.Future | None:
         """Hand ``page`` to a worker; None means: extract it in-process when its turn comes."""
         if self.disabled:
             return None
@@ -296,10 +323,10 @@ class _Extractors:
                 self.disabled = True
                 return None
         try:
-            return self.pool.submit(_extract_task, page.data, page.url, page.content_type, page.fetched_at)
+            return self.pool.submit(_extract_task, page.data, page.url, page.content_type, page.fetched_at, save)
         except (futures.BrokenExecutor, RuntimeError):
             self.broken()
-            return self.submit(page) if not self.disabled else None
+            return self.submit(page, save) if not self.disabled else None
 
     def broken(self) -> None:
         """The pool died: replace it, or give up on processes if it never worked."""
@@ -319,8 +346,11 @@ class _Extractors:
             self.pool = None
 
 
-def _extract_stream(source: Any, workers: int) -> Iterator[Any]:
-    """Yield a :class:`_Done` per job in input order, and :data:`_WAIT` before any wait."""
+def _extract_stream(source: Any, workers: int, prepare: bool = False) -> Iterator[Any]:
+    """Yield a :class:`_Done` per job in input order, and :data:`_WAIT` before (and during) any wait.
+
+    ``prepare``: articles are going to be saved (not updated): their store rows are made by the workers.
+    """
     window: deque[_Entry] = deque()
     window_bytes = 0
     ex = _Extractors(workers)
@@ -334,14 +364,19 @@ def _extract_stream(source: Any, workers: int) -> Iterator[Any]:
                     if window:
                         break
                     yield _WAIT
-                    job = source.get()
+                    job = source.get(timeout=WAIT_TICK)
+                    if job is _EMPTY:
+                        continue  # still nothing: another _WAIT (the saver may commit meanwhile)
                 if job is _END:
                     break
                 entry = _Entry(job)
                 if job.page is not None and job.outcome is None:
                     ex.pages += 1
                     window_bytes += len(job.page.data)
-                    entry.future = ex.submit(job.page)
+                    page = job.page
+                    if prepare and job.target_id is None:
+                        entry.save = (page.input, page.etag, page.last_modified)
+                    entry.future = ex.submit(page, entry.save)
                 window.append(entry)
             if not window:
                 if source.done:
@@ -351,7 +386,7 @@ def _extract_stream(source: Any, workers: int) -> Iterator[Any]:
             head = window[0]
             if head.future is not None and not head.future.done():
                 yield _WAIT
-                futures.wait([head.future], timeout=0.05)
+                futures.wait([head.future], timeout=WAIT_TICK)
                 if not head.future.done():
                     continue  # meanwhile, top the window up again
 
@@ -359,7 +394,7 @@ def _extract_stream(source: Any, workers: int) -> Iterator[Any]:
             if head.job.outcome is None and head.job.page is not None:
                 page = head.job.page
                 if head.future is None:
-                    result = _extract_task(page.data, page.url, page.content_type, page.fetched_at)
+                    result = _extract_task(page.data, page.url, page.content_type, page.fetched_at, head.save)
                 else:
                     try:
                         result = head.future.result()
@@ -378,7 +413,7 @@ def _extract_stream(source: Any, workers: int) -> Iterator[Any]:
                                 continue
                             if f.done() and not f.cancelled() and f.exception() is None:
                                 continue  # finished before the pool broke: keep the result
-                            entry.future = ex.submit(entry.job.page)
+                            entry.future = ex.submit(entry.job.page, entry.save)
                         if result is None:
                             continue
                     except futures.CancelledError:
@@ -423,7 +458,7 @@ def _save_batch(store: Any, batch: list[_Done]) -> list[Outcome]:
     results: dict[int, Any] = {}
     if to_save:
         try:
-            saved = store.save_many([(d.article, d.job.page) for d in to_save])
+            saved = store.save_many([(d.article, d.job.page, d.row) for d in to_save])
             results = {id(d): r for d, r in zip(to_save, saved)}
         except StoreError:
             raise
@@ -461,7 +496,9 @@ def _save_stream(items: Iterator[Any], store: Any) -> Iterator[Outcome]:
     started = 0.0
     for item in items:
         if item is _WAIT:
-            if pending:
+            # Commit while the pipeline waits anyway, but not at every wait: with several workers the next
+            # result is often a few ms away, and a transaction per article costs more than the articles.
+            if pending and time.monotonic() - started >= IDLE_FLUSH:
                 yield from _save_batch(store, pending)
                 pending, articles = [], 0
             continue
@@ -489,7 +526,7 @@ def _save_stream(items: Iterator[Any], store: Any) -> Iterator[Outcome]:
 
 def _run(source: Any, settings: Settings, store: Any) -> Iterator[Outcome]:
     try:
-        yield from _save_stream(_extract_stream(source, _worker_count(settings)), store)
+        yield from _save_stream(_extract_stream(source, _worker_count(settings), store is not None), store)
     finally:
         source.close()
 

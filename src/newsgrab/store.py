@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from os import PathLike
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import StoreCorruptError, StoreError, StoreFullError, StoreLockedError, StoreVersionError
@@ -391,16 +391,21 @@ class Store:
         with self._write() as conn:
             return _insert(conn, row)
 
-    def save_many(self, pairs: Iterable[tuple[Article, Page]]) -> list[SaveResult]:
+    def save_many(self, pairs: Iterable[tuple[Article, Page] | tuple[Article, Page, Any]]) -> list[SaveResult]:
         """``save`` for many pairs in ONE transaction (all or nothing), results in input order.
-        Duplicates inside the batch are found too, since earlier rows are visible to later ones."""
+        Duplicates inside the batch are found too, since earlier rows are visible to later ones.
+
+        An item may carry a third element: what :func:`prepare_save` made of that pair (in a worker process,
+        say); then only the SQL is left to do here."""
         pairs = list(pairs)
-        if len(pairs) >= _PARALLEL_MIN and (os.cpu_count() or 1) > 1:
+        todo = [p for p in pairs if len(p) < 3 or p[2] is None]
+        if len(todo) >= _PARALLEL_MIN and (os.cpu_count() or 1) > 1:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(min(4, os.cpu_count() or 1), thread_name_prefix="newsgrab-store")
-            rows = list(self._pool.map(lambda pair: _prepare(*pair), pairs))
+            made = iter(list(self._pool.map(lambda pair: _prepare(pair[0], pair[1]), todo)))
         else:
-            rows = [_prepare(a, p) for a, p in pairs]
+            made = iter([_prepare(p[0], p[1]) for p in todo])
+        rows = [p[2] if len(p) >= 3 and p[2] is not None else next(made) for p in pairs]
         with self._write() as conn:
             return [_insert(conn, row) for row in rows]
 
@@ -569,6 +574,12 @@ class Store:
 
 
 # --------------------------------------------------------------------------------------- module helpers
+
+
+def prepare_save(article: Article, page: Page) -> _Row:
+    """The CPU part of ``save(article, page)`` (compression, hashing, index text, sketch), as a picklable
+    value for :meth:`Store.save_many`. Pure: the pipeline runs it in its extraction processes."""
+    return _prepare(article, page)
 
 
 def _prepare(article: Article, page: Page) -> _Row:

@@ -127,7 +127,10 @@ def read_metadata(head: Head, url: str | None, fetched_at: datetime | None) -> M
     # (a logo or section name in an <h1> shares none).
     h1 = _headline_h1(head.h1s, candidates + ([head.title] if head.title else []), meta.site_name)
     if h1:
-        title = h1
+        # Sources often disagree (an SEO og:title, a social twitter:title, a shorter <h1>): the
+        # wording most of them share wins; on a tie the visible headline does.
+        votes = [" ".join(c.split()) for c in [h1] + candidates[:3]]
+        title = max(votes, key=lambda v: (votes.count(v), -votes.index(v)))
     elif not title and head.title:
         from .clean import trim_title
 
