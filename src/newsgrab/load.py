@@ -7,7 +7,9 @@ input (missing, unreadable, special file, empty, too large, corrupt gzip) become
 input and the iteration goes on.
 
 Gzip is recognised by its magic bytes (``.gz`` or not: wget and some browsers save compressed bodies under
-``.html``) and decompressed with a cap on the output. WARC and MHTML are not handled here yet.
+``.html``) and decompressed with a cap on the output. A WARC file (by content, gzip or not, or by its
+``.warc``/``.warc.gz`` name) yields one result per HTML record, streamed (:mod:`newsgrab.warc`); an MHTML
+file yields its HTML part (:mod:`newsgrab.mhtml`).
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ def iter_inputs(
     for raw in paths:
         path = os.fsdecode(raw)  # bytes names keep undecodable bytes as surrogate escapes
         if path == "-":
-            yield _load_stdin(stdin if stdin is not None else sys.stdin.buffer, max_bytes)
+            yield from _unwrap(_load_stdin(stdin if stdin is not None else sys.stdin.buffer, max_bytes), max_bytes)
             continue
         try:
             st = os.stat(path)
@@ -75,7 +77,7 @@ def iter_inputs(
         elif not stat.S_ISREG(st.st_mode):
             yield _failed(path, "not a regular file")  # a FIFO would block, a device never ends
         else:
-            yield _load_file(path, max_bytes)
+            yield from _load_any(path, max_bytes)
 
 
 def display_path(s: str) -> str:
@@ -120,12 +122,37 @@ def _walk(top: str, top_stat: os.stat_result, max_bytes: int) -> Iterator[LoadRe
                 yield _failed(entry.path, _reason(e))
             continue
         if is_file:
-            yield _load_file(entry.path, max_bytes)
+            yield from _load_any(entry.path, max_bytes)
 
 
 def _listdir(path: str) -> list[os.DirEntry]:
     with os.scandir(path) as it:
         return sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
+
+
+def _load_any(path: str, max_bytes: int) -> Iterator[LoadResult]:
+    """A regular file as its pages: a WARC's HTML records (streamed, any size), an MHTML file's HTML part, or
+    the file itself."""
+    from . import warc
+
+    if warc.has_warc_name(path) or warc.sniff_file(path):
+        yield from warc.iter_warc_file(path, max_bytes)
+    else:
+        yield from _unwrap(_load_file(path, max_bytes), max_bytes)
+
+
+def _unwrap(result: LoadResult, max_bytes: int) -> Iterator[LoadResult]:
+    """Pages held in an archive read whole (stdin, a WARC that only a gunzip revealed): WARC records, MHTML."""
+    if result.page is not None:
+        from . import mhtml, warc
+
+        if warc.is_warc(result.page.data):
+            import io
+
+            yield from warc.iter_warc_stream(io.BytesIO(result.page.data), result.input, max_bytes)
+            return
+        result = mhtml.unwrap(result)
+    yield result
 
 
 def _load_file(path: str, max_bytes: int) -> LoadResult:

@@ -18,7 +18,7 @@ _HANS = set("这个们来为说国时会对学过还后发经开关与从当无�
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-_WORD = re.compile(r"[a-zà-öø-ÿ]+")
+_WORD = re.compile(r"[a-zà-öø-ÿąćęłńśźżčďěňřšťůžğış]+")
 _STOPWORDS = {
     "en": "the and of to in is that for it was on with as are be this by from have at not",
     "de": "der die und das ist nicht ein eine zu den mit sich auf für des dem im auch von",
@@ -29,7 +29,17 @@ _STOPWORDS = {
     "nl": "de het een en van is dat op te in niet met voor zijn er die",
     "pl": "i w na z się nie do to że jest o jak po co ale od za",
     "sv": "och i att det som en på är av för med till den har inte om",
+    "no": "og i det som en på er av for med til den har ikke om å ble",
+    "da": "og i det som en på er af for med til den har ikke om at blev",
+    "cs": "a v se na je že to s z do o k jako ale pro",
+    "tr": "ve bir bu da de için ile olarak çok daha gibi en",
 }
+# Other scripts name their language (or family) outright.
+_SCRIPTS = [
+    (re.compile(r"[\u0400-\u04ff]"), "ru"), (re.compile(r"[\u0370-\u03ff]"), "el"),
+    (re.compile(r"[\u0600-\u06ff]"), "ar"), (re.compile(r"[\u0590-\u05ff]"), "he"),
+    (re.compile(r"[\u0e00-\u0e7f]"), "th"),
+]
 _STOP_SETS = {lang: set(words.split()) for lang, words in _STOPWORDS.items()}
 
 
@@ -52,6 +62,11 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
             return "zh-Hans"
         return _zh_from_declared(declared)
     base = _primary(declared)
+    for pattern, lang in _SCRIPTS:
+        if len(pattern.findall(sample)) > 0.3 * letters:
+            return base if base and base != "en" else lang
+    if base and base not in _STOP_SETS and base not in ("en", "zh", "ja", "ko"):
+        return base  # a declared language we cannot check: trust it
     words = _WORD.findall(sample.lower())
     if len(words) >= 20:
         counts = {lang: sum(1 for w in words if w in stops) for lang, stops in _STOP_SETS.items()}
