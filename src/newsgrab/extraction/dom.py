@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser
 
+from .guard import cap_html
 from .tables import BLOCK_TAGS, INLINE_TAGS
 
 __all__ = ["El", "Head", "parse", "MAX_DEPTH"]
@@ -20,7 +21,8 @@ __all__ = ["El", "Head", "parse", "MAX_DEPTH"]
 # Elements never part of an article; their whole subtree is skipped while copying.
 SKIP_TAGS = frozenset(
     "script style noscript template svg math canvas iframe object embed select option textarea button "
-    "input link meta head title audio video source track map area dialog frameset frame applet".split()
+    "input link meta head title audio video source track map area dialog frameset frame applet "
+    "img picture figure wbr".split()  # images and their captions never reach text (see output.py)
 )
 # Attributes kept on the light tree (the rest are dropped while copying).
 KEEP_ATTRS = frozenset(("href", "src", "data-src", "alt", "datetime", "content", "itemprop", "rel", "colspan", "start"))
@@ -106,6 +108,7 @@ class Head:
 def parse(html: str) -> tuple[Head, El, list[El]]:
     """Parse `html` once; return its metadata sources, a measured light copy of the body, and the
     elements of that copy that hold some text (bottom-up order), which is all scoring looks at."""
+    html = cap_html(html)
     tree = LexborHTMLParser(html)
     head = _read_head(tree)
     root = El("body", "", None, None)

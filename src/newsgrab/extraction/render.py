@@ -181,7 +181,7 @@ def _drop(el: El, top_len: int) -> bool:
     tag = el.tag
     if tag in REMOVE_TAGS:
         # ...unless it holds most of the article: some templates wrap the story in <aside> or <form>.
-        return tag in ("img", "picture", "figure") or el.text_len < 0.5 * top_len
+        return tag == "figcaption" or el.text_len < 0.5 * top_len
     if tag == "header" and el.text_len < 0.3 * top_len and (link_density(el) > 0.3 or el.punct < 2):
         return True  # a site header or a bare title block; an article header with a lead stays
     if el.text_len == 0:

@@ -25,7 +25,7 @@ INLINE_TAGS = frozenset(
 HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 
 # Whole elements dropped from the article whatever they hold.
-REMOVE_TAGS = frozenset(("nav", "aside", "footer", "form", "fieldset", "menu", "dialog", "img", "picture", "figure"))
+REMOVE_TAGS = frozenset(("nav", "aside", "footer", "form", "fieldset", "menu", "dialog", "figcaption"))
 
 _W = r"(?:^|[\s_-])"  # start of a class word; hints are matched on "class id" strings
 
