@@ -170,7 +170,7 @@ def filter_blocks(blocks: list[Block], title: str | None) -> list[Block]:
         if len(t) <= 80 and (ph.lead.search(t.lower()) or ph.lead_re.search(t)):
             kept.pop(0)
             continue
-        if _DATE_LINE.match(t):
+        if _DATE_LINE.match(t) or _is_label(b, kept):
             kept.pop(0)
             continue
         break
@@ -178,6 +178,17 @@ def filter_blocks(blocks: list[Block], title: str | None) -> list[Block]:
     while kept and (_DATE_LINE.match(kept[-1].text) or (kept[-1].kind == "h" and len(kept) > 1)):
         kept.pop()
     return kept
+
+
+def _is_label(b: Block, blocks: list[Block]) -> bool:
+    """A short line before the story starts that is no sentence: a kicker, a byline, a reading
+    time, a date with words around it. Only while real paragraphs follow."""
+    t = b.text
+    if b.kind != "p" or len(t) > 30 or len(blocks) < 4:
+        return False
+    if t.endswith((".", "!", "?", "。", "！", "？", ":", "：", "”", "\"", "»", "«")):
+        return False
+    return any(len(x.text) > 120 for x in blocks[1:4])
 
 
 def _norm(s: str) -> str:
