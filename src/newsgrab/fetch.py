@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import email.utils
 import ipaddress
 import random
@@ -42,7 +43,7 @@ from .config import Settings
 from .errors import FetchError
 from .models import Page, utcnow
 
-__all__ = ["FetchResult", "fetch_pages", "read_url_list", "MAX_REDIRECTS"]
+__all__ = ["FetchResult", "Exchange", "fetch_pages", "fetch_one", "read_url_list", "MAX_REDIRECTS"]
 
 MAX_REDIRECTS = 10
 ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309 asks parsers to read at least 500 KiB
@@ -65,6 +66,34 @@ class FetchResult:
     page: Page | None
     error: FetchError | None
     not_modified: bool = False  # a conditional request got 304: the stored copy is current
+    exchanges: tuple["Exchange", ...] = ()  # with record=True: every HTTP exchange made for it, in order
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One HTTP request and its response as they went over the wire (for WARC): plain data, no httpx.
+
+    ``body`` is the response body as received -- before Content-Encoding is undone, after the HTTP client
+    removed any chunked transfer coding -- complete unless ``truncated``. ``response_headers`` are the
+    fields as the server sent them (names, case, order); ``request_headers`` those sent.
+    """
+
+    url: str
+    method: str
+    target: str  # the request target: path and query
+    request_headers: tuple[tuple[bytes, bytes], ...]
+    http_version: str
+    status: int
+    reason: str
+    response_headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+    truncated: bool
+    started_at: datetime
+    ip: str | None = None
+
+
+ERROR_BODY_MAX = 1024 * 1024  # bytes of a non-2xx body kept for the WARC record (the rest is not read)
+_EXCHANGES: contextvars.ContextVar[list | None] = contextvars.ContextVar("newsgrab_exchanges", default=None)
 
 
 def read_url_list(lines: Iterable[str | bytes]) -> list[str]:
@@ -88,8 +117,14 @@ def fetch_pages(
     settings: Settings,
     *,
     conditional: dict[str, tuple[str | None, str | None]] | None = None,
+    record: bool = False,
+    any_body: bool = False,
 ) -> Iterator[FetchResult]:
     """Download ``urls`` concurrently; yield one :class:`FetchResult` per URL, in input order.
+
+    ``record``: each result carries the :class:`Exchange` list of what was sent and received for it
+    (redirect hops, retries, and robots.txt the first time its host is asked), for ``fetch --warc``.
+    ``any_body``: accept bodies that are not web pages (feeds, gzipped sitemaps): no "not an HTML page".
 
     ``conditional`` maps a URL to the ``(etag, last_modified)`` of the copy already stored; those are sent
     as If-None-Match / If-Modified-Since and a 304 answer yields ``not_modified=True`` with no page.
@@ -97,7 +132,7 @@ def fetch_pages(
     Nothing starts until the first result is asked for.  Closing the iterator early (``close()``, ``break``
     in a ``for`` loop, garbage collection) cancels the downloads still running and stops the thread.
     """
-    runner = _Runner(settings, conditional or {})
+    runner = _Runner(settings, conditional or {}, record=record, any_body=any_body)
     window = max(1, settings.concurrency) * LOOKAHEAD_FACTOR
     pending: deque[tuple[int, str, Future]] = deque()
     source = iter(urls)
@@ -118,12 +153,22 @@ def fetch_pages(
             if not pending:
                 return
             i, url, future = pending.popleft()
-            page, error, not_modified = future.result()
-            yield FetchResult(i, url, page, error, not_modified)
+            page, error, not_modified, exchanges = future.result()
+            yield FetchResult(i, url, page, error, not_modified, exchanges)
     finally:
         for _, _, future in pending:
             future.cancel()
         runner.close()
+
+
+def fetch_one(url: str, settings: Settings, *, any_body: bool = True) -> FetchResult:
+    """Download one URL (a feed, a sitemap...) with the same limits, retries and robots.txt rules; with
+    ``any_body`` its body is returned whatever it is (XML, a gzip file)."""
+    results = fetch_pages([url], settings, any_body=any_body)
+    try:
+        return next(results)
+    finally:
+        results.close()
 
 
 # --- the background thread ---------------------------------------------------------------------------
@@ -132,9 +177,14 @@ def fetch_pages(
 class _Runner:
     """An event loop in a daemon thread, owning one :class:`_Fetcher` (and so one AsyncClient)."""
 
-    def __init__(self, settings: Settings, conditional: dict[str, tuple[str | None, str | None]]) -> None:
+    def __init__(
+        self, settings: Settings, conditional: dict[str, tuple[str | None, str | None]], *, record: bool = False,
+        any_body: bool = False,
+    ) -> None:
         self.settings = settings
         self.conditional = conditional
+        self.record = record
+        self.any_body = any_body
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self._run, name="newsgrab-fetch", daemon=True)
         self.fetcher: _Fetcher | None = None
@@ -149,7 +199,9 @@ class _Runner:
             self.loop.close()
 
     async def _make_fetcher(self) -> _Fetcher:
-        return _Fetcher(self.settings, self.conditional)  # the client must be made inside its loop
+        fetcher = _Fetcher(self.settings, self.conditional)  # the client must be made inside its loop
+        fetcher.record, fetcher.any_body = self.record, self.any_body
+        return fetcher
 
     def start(self) -> None:
         self.thread.start()
@@ -157,7 +209,7 @@ class _Runner:
 
     def submit(self, url: str) -> Future:
         assert self.fetcher is not None
-        return asyncio.run_coroutine_threadsafe(self.fetcher.fetch_one(url), self.loop)
+        return asyncio.run_coroutine_threadsafe(self.fetcher.fetch_logged(url), self.loop)
 
     async def _shutdown(self) -> None:
         me = asyncio.current_task()
@@ -218,6 +270,17 @@ class _Fetcher:
         self.slots = asyncio.Semaphore(max(1, settings.concurrency))
         self.host_slots: dict[str, asyncio.Semaphore] = {}
         self.robots: dict[tuple[str, str, int | None], asyncio.Future] = {}
+        self.record = False  # keep an Exchange per request (fetch --warc)
+        self.any_body = False  # accept bodies that are not pages (feeds, sitemaps)
+
+    async def fetch_logged(self, text: str) -> tuple[Page | None, FetchError | None, bool, tuple[Exchange, ...]]:
+        """:meth:`fetch_one` plus the exchanges it made when recording. The list lives in this task's
+        context, so the requests of concurrent downloads do not mix (a robots.txt task started from here
+        inherits it)."""
+        log: list[Exchange] | None = [] if self.record else None
+        _EXCHANGES.set(log)
+        page, error, not_modified = await self.fetch_one(text)
+        return page, error, not_modified, tuple(log or ())
 
     async def fetch_one(self, text: str) -> tuple[Page | None, FetchError | None, bool]:
         """Download one input; returns ``(page, error, not_modified)`` and never raises (but cancels)."""
@@ -238,7 +301,7 @@ class _Fetcher:
             content_type = reply.headers.get("content-type")
             if not body:
                 raise FetchError(f"empty response (HTTP {reply.status})")
-            reason = not_a_page_reason(body, content_type)
+            reason = None if self.any_body else not_a_page_reason(body, content_type)
             if reason:
                 raise FetchError(f"not an HTML page ({reason})")
             page = Page(
@@ -355,9 +418,15 @@ class _Fetcher:
                     try:
                         location = response.extensions.get(_LOCATION, "")
                         reply = _Reply(response.status_code, response.headers, url, location)
+                        log = _EXCHANGES.get()
+                        raw = bytearray() if log is not None else None
                         if 200 <= response.status_code < 300:
-                            reply.body = await _read_body(response, cap, truncate)
+                            reply.body = await _read_body(response, cap, truncate, raw)
+                        elif raw is not None:
+                            await _read_raw(response, raw, ERROR_BODY_MAX)
                         reply.fetched_at = utcnow()
+                        if log is not None and raw is not None:
+                            log.append(_exchange(request, response, raw, reply.fetched_at))
                         return reply
                     finally:
                         await response.aclose()
@@ -411,6 +480,7 @@ class _Fetcher:
 
 
 _LOCATION = "newsgrab.location"
+_RAW_HEADERS = "newsgrab.raw_headers"
 
 
 async def _take_location(response: httpx.Response) -> None:
@@ -419,12 +489,13 @@ async def _take_location(response: httpx.Response) -> None:
     Even with follow_redirects=False, httpx builds the next request from Location and raises on odd
     targets (``data:...``), losing the response; we want to judge redirects ourselves.
     """
+    response.extensions[_RAW_HEADERS] = tuple(response.headers.raw)  # as sent, for WARC records
     if "location" in response.headers:
         response.extensions[_LOCATION] = response.headers["location"]
         del response.headers["location"]
 
 
-async def _read_body(response: httpx.Response, cap: int, truncate: bool) -> bytes:
+async def _read_body(response: httpx.Response, cap: int, truncate: bool, raw: bytearray | None = None) -> bytes:
     """The body with Content-Encoding undone, under ``cap`` (raw bytes, so httpx's uncapped decoders idle)."""
     length = response.headers.get("content-length", "").strip()
     if not truncate and length.isdigit() and int(length) > cap:
@@ -432,12 +503,48 @@ async def _read_body(response: httpx.Response, cap: int, truncate: bool) -> byte
     try:
         decoder = BodyDecoder(response.headers.get("content-encoding"), cap, truncate=truncate)
         async for chunk in response.aiter_raw():
+            if raw is not None:
+                raw += chunk  # the body as it came, for WARC
             decoder.feed(chunk)
             if decoder.truncated:
                 break
         return decoder.finish()
     except BodyError as exc:
         raise FetchError(str(exc)) from None
+
+
+async def _read_raw(response: httpx.Response, raw: bytearray, limit: int) -> None:
+    """Read up to ``limit`` bytes of a body we do not use (a redirect's, an error page's) into ``raw``."""
+    async for chunk in response.aiter_raw():
+        raw += chunk
+        if len(raw) > limit:
+            break
+
+
+def _exchange(request: httpx.Request, response: httpx.Response, raw: bytearray, when: datetime) -> Exchange:
+    """The recorded form of one request and its response (``raw``: the body bytes read)."""
+    headers = response.extensions.get(_RAW_HEADERS) or tuple(response.headers.raw)
+    length = response.headers.get("content-length", "").strip()
+    complete = response.is_stream_consumed or (length.isdigit() and int(length) == len(raw))
+    ip = None
+    with contextlib.suppress(Exception):
+        stream = response.extensions.get("network_stream")
+        addr = stream.get_extra_info("server_addr") if stream is not None else None
+        ip = str(addr[0]) if addr else None
+    return Exchange(
+        url=str(request.url),
+        method=request.method,
+        target=request.url.raw_path.decode("ascii", "replace"),
+        request_headers=tuple(request.headers.raw),
+        http_version=response.http_version or "HTTP/1.1",
+        status=response.status_code,
+        reason=response.reason_phrase or "",
+        response_headers=tuple(headers),
+        body=bytes(raw if complete or len(raw) <= ERROR_BODY_MAX else raw[:ERROR_BODY_MAX]),
+        truncated=not complete,
+        started_at=when,
+        ip=ip,
+    )
 
 
 # --- small helpers --------------------------------------------------------------------------------------

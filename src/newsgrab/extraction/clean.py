@@ -31,6 +31,7 @@ class Phrases:
     drop_re: re.Pattern  # unanchored patterns
     drop_start: re.Pattern  # patterns anchored at the start of a block (matched with .match)
     cut: re.Pattern
+    reply: re.Pattern  # reply headers of a comment thread: the article ended before them
     lead: _Literals
     lead_re: re.Pattern
 
@@ -76,7 +77,7 @@ def phrases() -> Phrases:
     """All languages' tables merged: a page's language is not always known (or honest), and the
     phrases of different languages do not collide."""
     raw = json.loads(resources.files(__package__).joinpath("data/phrases.json").read_text("utf-8"))
-    drop, drop_re, cut, lead, lead_re = [], [], [], [], []
+    drop, drop_re, cut, lead, lead_re, reply = [], [], [], [], [], []
     for lang, table in raw.items():
         if lang == "_doc":
             continue
@@ -85,11 +86,13 @@ def phrases() -> Phrases:
         cut += table.get("cut", [])
         lead += table.get("lead", [])
         lead_re += table.get("lead_re", [])
+        reply += table.get("reply_re", [])
     return Phrases(
         drop=_Literals(drop),
         drop_re=re.compile("|".join(f"(?:{r})" for r in drop_re if not r.startswith("^")) or r"(?!x)x", re.I),
         drop_start=re.compile("|".join(f"(?:{r[1:]})" for r in drop_re if r.startswith("^")) or r"(?!x)x", re.I),
         # A cut marker is a heading-like block that *starts* with the phrase.
+        reply=re.compile("|".join(f"(?:{r})" for r in reply) or r"(?!x)x", re.I),
         cut=re.compile(r"^[\s\W_]*(?:" + "|".join(re.escape(c) for c in sorted(set(cut), key=len, reverse=True)) + ")", re.I),
         lead=_Literals(lead),
         lead_re=re.compile("|".join(f"(?:{r})" for r in lead_re) or r"(?!x)x", re.I),
@@ -136,7 +139,7 @@ def filter_blocks(blocks: list[Block], title: str | None) -> list[Block]:
     # 1. Cut at the first "related reading / comments" marker found after most of the text.
     seen = 0
     for i, b in enumerate(blocks):
-        if i and len(b.text) <= 40 and seen >= 0.5 * total and ph.cut.search(b.text):
+        if i and (len(b.text) <= 40 and seen >= 0.5 * total and ph.cut.search(b.text) or ph.reply.match(b.text)):
             blocks = blocks[:i]
             break
         seen += len(b.text)
