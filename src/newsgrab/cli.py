@@ -47,6 +47,7 @@ class ExportFormat(str, Enum):
     jsonl = "jsonl"
     markdown = "markdown"
     csv = "csv"
+    warc = "warc"
 
 
 app = typer.Typer(
@@ -363,15 +364,28 @@ def fetch(
     ] = None,
     timeout: Annotated[float, typer.Option("--timeout", metavar="SECONDS", help="Whole-request limit.")] = 30.0,
     warc: Annotated[
-        Optional[Path], typer.Option("--warc", metavar="FILE", help="Also write WARC (not supported yet).")
+        Optional[Path],
+        typer.Option("--warc", metavar="FILE", help="Also append every request and response to FILE (.warc[.gz])."),
     ] = None,
     feed: Annotated[
-        Optional[str], typer.Option("--feed", metavar="URL", help="Articles listed in a feed (not supported yet).")
+        Optional[List[str]],
+        typer.Option("--feed", metavar="URL", help="Articles listed in an RSS or Atom feed (repeatable)."),
     ] = None,
     sitemap: Annotated[
-        Optional[str], typer.Option("--sitemap", metavar="URL", help="Articles listed in a sitemap (not supported yet).")
+        Optional[List[str]],
+        typer.Option("--sitemap", metavar="URL", help="Articles listed in a sitemap or sitemap index (repeatable)."),
     ] = None,
-    refresh: Annotated[bool, typer.Option("--refresh", help="Fetch URLs already stored again.")] = False,
+    since: Annotated[
+        Optional[str],
+        typer.Option("--since", metavar="DATE", help="Feed/sitemap entries dated from DATE on (2024-05-01, 7d, 36h)."),
+    ] = None,
+    max_urls: Annotated[
+        int, typer.Option("--max-urls", min=1, metavar="N", help="At most N URLs from each feed or sitemap.")
+    ] = 1000,
+    refresh: Annotated[
+        bool,
+        typer.Option("--refresh", help="Fetch stored URLs again (conditionally); all stored URLs when none given."),
+    ] = False,
     ignore_robots: Annotated[bool, typer.Option("--ignore-robots", help="Do not obey robots.txt.")] = False,
     no_store: NoStoreOpt = False,
     fmt: FormatOpt = Format.text,
@@ -383,32 +397,52 @@ def fetch(
     """Download URLs, extract their articles, save them.
 
     URLs already stored are skipped (reported as duplicate) unless --refresh. With --format jsonl, one line
-    per URL in input order. Text format: one note per URL on stderr; with --no-store the articles on stdout.
+    per URL in input order (a feed or sitemap that cannot be read is a failed line of its own, first).
+    Text format: one note per URL on stderr; with --no-store the articles on stdout.
     """
     run = _Run(ctx, store, quiet, verbose)
     code = EXIT_OK
     with run.guard():
-        for flag, value in (("--warc", warc), ("--feed", feed), ("--sitemap", sitemap)):
-            if value is not None:
-                raise UsageError(f"{flag} is not supported yet")
+        from . import batch
+
         if not timeout > 0:
             raise UsageError("--timeout must be more than 0 seconds")
+        since_at = batch.parse_since(since) if since is not None else None
         all_urls = list(urls or [])
         if from_ is not None:
             all_urls += _read_url_file(from_)
-        if not all_urls:
-            if from_ is not None:
+        settings = Settings(timeout=timeout, ignore_robots=ignore_robots, workers=workers)
+        failures: list[tuple[str, str]] = []
+        if feed or sitemap:
+            all_urls, failures = batch.discover_urls(
+                all_urls, feed or [], sitemap or [], settings, since=since_at, max_urls=max_urls,
+                note=run.reporter.note,
+            )
+        refresh_all = refresh and not all_urls and not failures and from_ is None and not feed and not sitemap
+        if not all_urls and not failures and not refresh_all:
+            if from_ is not None or feed or sitemap:
                 run.reporter.note("no URLs to fetch")
                 raise typer.Exit(EXIT_OK)
-            raise UsageError("no URL given (give URLs, or --from FILE)")
+            raise UsageError("no URL given (give URLs, --from FILE, --feed URL or --sitemap URL)")
         from .pipeline import fetch_urls
 
-        settings = Settings(timeout=timeout, ignore_robots=ignore_robots, workers=workers)
+        if refresh_all and no_store:
+            raise UsageError("--refresh without URLs refreshes the store: it cannot go with --no-store")
         db = None if no_store else run.open_store()
+        writer = None
         try:
-            outcomes = fetch_urls(all_urls, settings, db, refresh=refresh)
-            code = _run_outcomes(run, outcomes, fmt, db, what="fetching", total=len(all_urls))
+            if refresh_all:
+                all_urls = batch.stored_urls(db)
+                if not all_urls:
+                    run.reporter.note("no stored URLs to refresh")
+                    raise typer.Exit(EXIT_OK)
+            if warc is not None:
+                writer = batch.open_warc(warc, settings)
+            outcomes = batch.with_failures(failures, fetch_urls(all_urls, settings, db, refresh=refresh, warc=writer))
+            code = _run_outcomes(run, outcomes, fmt, db, what="fetching", total=len(all_urls) + len(failures))
         finally:
+            if writer is not None:
+                writer.close()
             if db is not None:
                 db.close()
     raise typer.Exit(code)
@@ -493,18 +527,30 @@ def show(
     with run.guard():
         db = run.open_store(create=False)
         stored = None
+        copies: list[int] = []
         if db is not None:
             with db:
                 stored = db.get(int(key) if key.strip().isdigit() else key)
+                copies = db.copies(stored.id) if stored is not None else []
         if stored is None:
             run.reporter.error(key, "not in the store")
             raise typer.Exit(EXIT_FAILED)
         if fmt is Format.text:
-            _out(_render_text(stored.article, stored.id))
+            text = _render_text(stored.article, stored.id)
+            links = [f"repost of #{stored.duplicate_of}"] if stored.duplicate_of is not None else []
+            if copies:
+                links.append("reposted as " + ", ".join(f"#{i}" for i in copies))
+            if links:  # after the title, URL and metadata lines
+                head, sep, body = text.partition("\n\n")
+                text = head + "\n" + " · ".join(links) + (sep + body if sep else "\n")
+            _out(text)
         elif fmt is Format.markdown:
             _out(_render_markdown(stored.article))
         else:
-            _out(json_dumps(stored.to_dict(), indent=2 if fmt is Format.json else None) + "\n")
+            d = stored.to_dict()
+            if copies:
+                d["copies"] = copies  # the stored reposts of this article (their duplicate_of is this id)
+            _out(json_dumps(d, indent=2 if fmt is Format.json else None) + "\n")
     raise typer.Exit(EXIT_OK)
 
 
@@ -537,20 +583,29 @@ def export(
         Optional[Path], typer.Option("--out", "-o", metavar="DIR", help="Write into DIR instead of stdout.")
     ] = None,
     fmt: Annotated[
-        ExportFormat, typer.Option("--format", "-f", help="jsonl, csv, or markdown (one file each; needs --out).")
+        ExportFormat,
+        typer.Option("--format", "-f", help="jsonl, csv, markdown (one file each; needs --out), or warc (raw pages)."),
     ] = ExportFormat.jsonl,
     store: StoreOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Everything stored. JSON Lines on stdout by default; with --out DIR: DIR/articles.jsonl,
-    DIR/articles.csv, or DIR/<id>-<title>.md per article."""
+    DIR/articles.csv, or DIR/<id>-<title>.md per article. --format warc writes the stored raw pages as WARC
+    response records (gzipped): to --out FILE (DIR/articles.warc.gz for a folder) or to stdout."""
     from . import export as ex
 
     run = _Run(ctx, store, quiet, verbose)
     with run.guard():
         if fmt is ExportFormat.markdown and out is None:
             raise UsageError("--format markdown writes one file per article: give --out DIR")
+        if fmt is ExportFormat.warc:
+            from .batch import export_warc
+
+            n, target = export_warc(run.open_store(create=False), out)
+            if out is not None:
+                run.reporter.note(f"exported {n} page{'s' if n != 1 else ''} to {safe_line(target)}")
+            raise typer.Exit(EXIT_OK)
         if out is not None and out.exists() and not out.is_dir():
             raise UsageError(f"--out {out}: not a folder")
         db = run.open_store(create=False)

@@ -62,6 +62,7 @@ class Outcome:
     error: str | None = None
     duplicate_of: int | None = None
     article: Article | None = None
+    changed: bool | None = None  # --refresh of a stored URL: did the article change? (None: not a refresh)
 
     @property
     def ok(self) -> bool:
@@ -80,6 +81,8 @@ class Outcome:
         }
         if self.duplicate_of is not None:
             d["duplicate_of"] = self.duplicate_of
+        if self.changed is not None:
+            d["changed"] = self.changed
         return d
 
 
@@ -163,6 +166,7 @@ class _Job:
     page: Page | None = None
     outcome: Outcome | None = None  # settled before extraction: load/fetch failure, already stored
     target_id: int | None = None  # reclean: the stored article the new extraction replaces
+    refresh_id: int | None = None  # --refresh: the stored article a changed page replaces
 
 
 @dataclass(slots=True)
@@ -445,6 +449,8 @@ def _save_one(store: Any, done: _Done) -> Outcome:
     article, job = done.article, done.job
     assert article is not None and job.page is not None
     url = article.url or job.page.url
+    if job.refresh_id is not None:
+        return _refresh_one(store, job, article, url)
     if job.target_id is not None:
         store.update_article(job.target_id, article)
         return Outcome(job.input, "saved", id=job.target_id, url=url, title=article.title, article=article)
@@ -452,9 +458,25 @@ def _save_one(store: Any, done: _Done) -> Outcome:
     return Outcome(job.input, res.status, res.id, url, article.title, None, res.duplicate_of, article)
 
 
+def _refresh_one(store: Any, job: _Job, article: Article, url: str | None) -> Outcome:
+    """A stored URL fetched again: same title and text -> ``duplicate`` (changed: false); else the stored
+    article and raw page are replaced (the old ones kept in the store's history) -> ``saved`` (changed: true)."""
+    from .store import content_hash
+
+    sid = job.refresh_id
+    old = store.get(sid)
+    if old is None:  # gone meanwhile: save it afresh
+        res = store.save(article, job.page)
+        return Outcome(job.input, res.status, res.id, url, article.title, None, res.duplicate_of, article)
+    if store.text_hash(sid) == content_hash(article.text) and (old.article.title or "") == (article.title or ""):
+        return Outcome(job.input, "duplicate", sid, url, article.title, None, old.duplicate_of, old.article, False)
+    stored = store.replace_page(sid, article, job.page)
+    return Outcome(job.input, "saved", sid, url, article.title, None, stored.duplicate_of, article, True)
+
+
 def _save_batch(store: Any, batch: list[_Done]) -> list[Outcome]:
     """Save the articles of ``batch`` in one transaction; return an outcome per item, in order."""
-    to_save = [d for d in batch if d.article is not None and d.job.target_id is None]
+    to_save = [d for d in batch if d.article is not None and d.job.target_id is None and d.job.refresh_id is None]
     results: dict[int, Any] = {}
     if to_save:
         try:
@@ -563,11 +585,15 @@ def fetch_urls(
     store: Any = None,
     *,
     refresh: bool = False,
+    warc: Any = None,
 ) -> Iterator[Outcome]:
     """Download, extract and save URLs. URLs already stored are not requested again unless ``refresh``.
 
-    With ``refresh``, stored URLs are asked for conditionally (ETag / Last-Modified); an unchanged page is a
-    ``duplicate`` of the stored article.
+    With ``refresh``, stored URLs are asked for conditionally (ETag / Last-Modified); a 304 or a page with
+    the same title and text is a ``duplicate`` with ``changed=False``; a changed article replaces the stored
+    one (same id, old version kept in history) and is ``saved`` with ``changed=True``.
+
+    ``warc``: a :class:`newsgrab.warc.WarcWriter`; every HTTP exchange is written to it, in input order.
     """
     from . import fetch
 
@@ -595,20 +621,26 @@ def fetch_urls(
     to_fetch = [u for i, u in enumerate(urls) if i not in skip]
 
     def jobs() -> Iterator[_Job]:
-        results = iter(fetch.fetch_pages(to_fetch, settings, conditional=conditional or None) if to_fetch else ())
+        results = iter(
+            fetch.fetch_pages(to_fetch, settings, conditional=conditional or None, record=warc is not None)
+            if to_fetch else ()
+        )
         try:
             for i, u in enumerate(urls):
                 if i in skip:
                     yield _Job(u, outcome=Outcome(u, "duplicate", id=stored[i], url=u))
                     continue
                 r = next(results)
+                if warc is not None:
+                    for exchange in r.exchanges:
+                        warc.write_exchange(exchange)
                 if r.error is not None or (r.page is None and not r.not_modified):
                     reason = str(r.error) if r.error is not None else "no page"
                     yield _Job(u, outcome=Outcome(u, "failed", url=u, error=reason))
                 elif r.not_modified:
-                    yield _Job(u, outcome=Outcome(u, "duplicate", id=stored.get(i), url=u))
+                    yield _Job(u, outcome=Outcome(u, "duplicate", id=stored.get(i), url=u, changed=False))
                 else:
-                    yield _Job(u, page=r.page)
+                    yield _Job(u, page=r.page, refresh_id=stored.get(i) if refresh else None)
         finally:
             close = getattr(results, "close", None)
             if close is not None:

@@ -18,7 +18,7 @@ from ..models import Article, utcnow
 from .clean import filter_blocks
 from .dom import parse
 from .language import detect_language
-from .metadata import byline_near_title, dateline_near_title, find_source, read_metadata, visible_byline
+from .metadata import byline_near_title, dateline_near_title, embedded_body, find_source, read_metadata, visible_byline
 from .output import to_markdown, to_text
 from .plaintext import looks_like_html, split_plain_text
 from .render import Block, render_blocks
@@ -72,8 +72,17 @@ def _from_html(html: str, url: str | None, fetched_at: datetime | None) -> Artic
     markdown = to_markdown(blocks)
     # Paywalled and script-rendered pages often show a teaser while their JSON-LD carries the whole
     # articleBody: take it when the DOM gave little, or much less than it.
-    if meta.article_body and (len(text) < _THIN or len(meta.article_body) > 2 * len(text) + 200):
-        body_blocks = [Block("p", p.strip()) for p in meta.article_body.split("\n") if p.strip()]
+    body = meta.article_body
+    if not body and len(text) < _THIN:
+        # Single-page apps render from embedded JSON state; the article sits under a body key.
+        body = embedded_body(head.json_state, max(_THIN, 2 * len(text)))
+    if body and (len(text) < _THIN or len(body) > 2 * len(text) + 200):
+        if looks_like_html(body):
+            _, sub_root, sub_texty = parse(body)
+            sub_top, sub_parts = find_article(sub_root, sub_texty)
+            body_blocks = render_blocks(sub_parts, sub_top.text_len)
+        else:
+            body_blocks = [Block("p", p.strip()) for p in body.split("\n") if p.strip()]
         blocks = filter_blocks(body_blocks, meta.title)
         text, markdown = to_text(blocks), to_markdown(blocks)
     published, authors = meta.published, meta.authors

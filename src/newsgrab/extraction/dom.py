@@ -103,6 +103,7 @@ class Head:
     times: list[tuple[str, str]] = field(default_factory=list)  # (<time datetime>, text)
     body_text: str = ""  # the whole body's text (lexbor's, before pruning): for datelines near the title
     article_count: int = 0  # <article> elements on the page: one of them is the story's own boundary
+    json_state: list[str] = field(default_factory=list)  # embedded app state (<script type=application/json>)
 
 
 def parse(html: str) -> tuple[Head, El, list[El]]:
@@ -118,6 +119,8 @@ def parse(html: str) -> tuple[Head, El, list[El]]:
         head.body_text = body.text(deep=True)
         _prune(tree, len(head.body_text))
         _copy(body, root, 0, False, texty)
+    else:  # a frameset page has no body: an empty root, measured as _copy would
+        root.text_len = root.link_len = root.punct = root.flag = root.direct = 0
     return head, root, texty
 
 
@@ -155,9 +158,13 @@ def _prune(tree, total: int) -> None:
 
 # Everything metadata needs, matched in one pass over the tree (each css() call is a full walk).
 _HEAD_SELECTOR = (
-    'title, meta[content], link[rel][href], script[type*="ld+json"], h1, time, article, '
+    'title, meta[content], link[rel][href], script[type*="ld+json"], script[type="application/json"], '
+    'h1, time, article, '
     "[itemprop][datetime], [itemprop=author], [itemprop=datePublished]"
 )
+
+
+_MAX_STATE = 4 * 1024 * 1024  # embedded state larger than this is not searched for the article
 
 
 def _read_head(tree) -> Head:
@@ -186,7 +193,10 @@ def _read_head(tree) -> Head:
         elif tag == "script":
             txt = node.text(deep=True)
             if txt:
-                head.json_ld.append(txt)
+                if "ld+json" in (a.get("type") or ""):
+                    head.json_ld.append(txt)
+                elif len(txt) < _MAX_STATE:
+                    head.json_state.append(txt)
         elif tag == "h1":
             txt = node.text(separator=" ", strip=True)
             if txt:

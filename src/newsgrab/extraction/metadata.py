@@ -179,7 +179,10 @@ def read_metadata(head: Head, url: str | None, fetched_at: datetime | None) -> M
     if not canon and isinstance(ld.get("url"), str):
         canon = ld["url"]
     if canon:
-        canon = urljoin(url, canon) if url else canon
+        try:
+            canon = urljoin(url, canon) if url else canon
+        except ValueError:  # a malformed URL or href ("http://[::1"): no canonical URL
+            canon = ""
         meta.canonical_url = canon if canon.startswith(("http://", "https://")) else None
 
     lang = head.lang or metas.get("content-language") or metas.get("og:locale") or (ld.get("inLanguage") if isinstance(ld.get("inLanguage"), str) else None)
@@ -353,3 +356,35 @@ def byline_authors(text: str) -> list[str]:
     if m:
         return clean_authors([re.split(r"\s+(?:\||•|·|-|–)\s+|,\s*(?:\d|Updated|Published)", m.group(1))[0]])
     return []
+
+
+# Keys under which single-page apps keep the article in their embedded state (Next.js, Nuxt, ...).
+_BODY_KEYS = {"articlebody", "body", "bodyhtml", "body_html", "content", "contenthtml", "content_html", "html", "text", "fulltext"}
+
+
+def embedded_body(json_texts: list[str], min_len: int) -> str | None:
+    """The longest article-like string (text or HTML) found under a body/content key in the page's
+    embedded JSON state, when it is at least `min_len` characters."""
+    best = None
+    for raw in json_texts:
+        if len(raw) < min_len:
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        stack = [data]
+        seen = 0
+        while stack and seen < 200_000:  # bounded walk: state blobs can be huge
+            seen += 1
+            obj = stack.pop()
+            if isinstance(obj, dict):
+                for k, v in obj.items():
+                    if isinstance(v, str):
+                        if len(v) >= min_len and k.lower() in _BODY_KEYS and (best is None or len(v) > len(best)):
+                            best = v
+                    elif isinstance(v, (dict, list)):
+                        stack.append(v)
+            elif isinstance(obj, list):
+                stack.extend(x for x in obj if isinstance(x, (dict, list)))
+    return best
