@@ -141,7 +141,9 @@ def find_article(root: El, texty: list[El], article_count: int = 0) -> tuple[El,
         extra = parent.text_len - top.text_len
         extra_links = parent.link_len - top.link_len
         if extra > 60:
-            if extra_links > 0.3 * extra or _prose(parent) - _prose(top) < 0.5 * (extra - extra_links):
+            # The prose the parent adds lives in top's siblings: walk only those, not top again.
+            added = sum(_prose(c) for c in parent.children if type(c) is El and c is not top)
+            if extra_links > 0.3 * extra or added < 0.5 * (extra - extra_links):
                 break
         top = parent
     # A lone child wraps nothing: use its parent.
