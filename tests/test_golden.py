@@ -32,10 +32,8 @@ CASES = sorted(p.name[: -len(".expected.json")] for p in GOLDEN.glob("*.expected
 
 # (page, field) -> reason. Every entry is a bug of the current code; see the page's expected.json.
 KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("zh_gbk_news", "authors"): "BUG: the CJK byline regex takes the next word after the name as another author: "
-    "'作者：本报记者 王小明　我要评论(12)' -> ['王小明', '我要评论']",
-    ("zh_reporter_byline", "authors"): "BUG: byline '本报记者 张三 李四' followed by a paragraph starting '昨日，' -> "
-    "['张三', '李四', '昨日'] (the window after the title is joined by spaces, and any 2-4 Han characters count as a name)",
+
+
     ("zh_table_layout", "title"): "BUG: trim_title does not split '增收--三农频道--江北新闻网' (a '--' without spaces): the title keeps the channel and site",
     ("zh_table_layout", "source"): "BUG: '来源：江北日报' in the dateline row outside the article body is not read (source None); "
     "find_source only sees the article's own blocks",
@@ -45,10 +43,8 @@ KNOWN_BUGS: dict[tuple[str, str], str] = {
     ("en_byline_site_author", "authors"): "BUG: visible byline 'By Jane Doe and John Roe' is lost when <meta name=author> is the "
     "site name: the byline <p class=article-byline> is dropped by render, and byline_near_title's Latin pattern needs the "
     "byline to end the 300-character window",
-    ("ko_news", "authors"): "BUG: the Korean byline '김민수 기자 | 입력 2024.05.20 10:30' gives no author (authors [])",
-    ("en_logo_h1", "title"): "BUG: a site logo in an <h1> ('Valley Tribune') becomes the title when there is no og:site_name: "
-    "it shares its one word with the <title> 'Headline | Valley Tribune', so _headline_h1 accepts it",
-    ("en_logo_h1", "title_not_repeated"): "BUG: (same cause as en_logo_h1-title) the wrong title leaves the real headline at the top of text",
+
+
     ("zh_brief_copyright", "published"): "BUG: the dateline '2024-03-05 09:00' right after the headline is discarded because the footer's "
     "'版权所有 ©' falls within the 120-character window dateline_near_title checks for copyright (published None)",
     ("zh_brief_copyright", "source"): "BUG: (as zh_table_layout-source) '来源：江南日报' in the dateline outside the article body is not read",

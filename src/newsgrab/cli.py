@@ -428,16 +428,15 @@ def fetch(
 
         if refresh_all and no_store:
             raise UsageError("--refresh without URLs refreshes the store: it cannot go with --no-store")
-        db = None if no_store else run.open_store()
-        writer = None
+        writer = batch.open_warc(warc, settings) if warc is not None else None  # unwritable: exit 2, before all
+        db = None
         try:
+            db = None if no_store else run.open_store()
             if refresh_all:
                 all_urls = batch.stored_urls(db)
                 if not all_urls:
                     run.reporter.note("no stored URLs to refresh")
                     raise typer.Exit(EXIT_OK)
-            if warc is not None:
-                writer = batch.open_warc(warc, settings)
             outcomes = batch.with_failures(failures, fetch_urls(all_urls, settings, db, refresh=refresh, warc=writer))
             code = _run_outcomes(run, outcomes, fmt, db, what="fetching", total=len(all_urls) + len(failures))
         finally:

@@ -35,13 +35,14 @@ _AUTHOR_KEYS = ("author", "article:author", "dc.creator", "sailthru.author", "pa
 # Role words before a name: Latin ones are whole words followed by a space or colon (so "Di" in
 # "Diana" stays); CJK ones may be glued to the name (记者张三).
 _ROLE_WORDS = re.compile(
-    r"^(?:(?:written by|reported by|photos? by|by|von|par|por|di|door|av|af|text|texte|from)(?:\s*[:：]\s*|\s+)|"
+    r"^(?:(?:written by|reported by|photos? by|by|von|par|por|door|av|af|from)(?:\s*[:：]\s*|\s+)|(?:di|text|texte)\s*[:：]\s*|"
     r"(?:本报记者|本報記者|特约记者|特約記者|责任编辑|責任編輯|作者|文|记者|記者|编辑|編輯|撰文|采写|採寫|通讯员|通訊員)"
     r"\s*[:：/／]?\s*)",
     re.I,
 )
 _SOURCE_PATTERNS = [
-    re.compile(r"(?:来源|來源|稿源|出处|出處|转自|轉自|转载自|轉載自|转载于|轉載於)\s*[:：]\s*(?P<s>[^\s|｜,，。;；)）]{2,24})"),
+    re.compile(r"(?<![图圖片照])(?:来源|來源|稿源|出处|出處)\s*[:：]\s*(?P<s>[^\s|｜,，。;；)）]{2,24})"),
+    re.compile(r"(?:转自|轉自|转载自|轉載自|转载于|轉載於)\s*[:：]?\s*(?P<s>[^\s|｜,，。;；)）]{2,24})"),
     re.compile(r"原[标標][题題]\s*[:：][^\n]{0,60}?(?:[（(](?P<s>[^）)]{2,20})[）)])"),
     re.compile(r"(?:更多|繼續閱讀更多|继续阅读更多)?來自\s*(?P<s>[^\s的]{2,20})\s*的精彩文章"),
     re.compile(r"(?:更多|繼續閱讀更多|继续阅读更多)?来自\s*(?P<s>[^\s的]{2,20})\s*的精彩文章"),
@@ -98,7 +99,7 @@ def _ld_objects(head: Head) -> list[dict]:
             data = json.loads(raw)
         except ValueError:
             try:  # pages often leave control characters or trailing commas in JSON-LD
-                data = json.loads(re.sub(r"[\x00-\x1f]", " ", raw), strict=False)
+                data = json.loads(re.sub(r",\s*([}\]])", r"\1", re.sub(r"[\x00-\x1f]", " ", raw)), strict=False)
             except ValueError:
                 continue
         _walk_ld(data, found)
@@ -200,12 +201,17 @@ def _tokens(s: str) -> set[str]:
     return set(_TOKEN.findall(s.lower()))
 
 
+_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—»:]\s+|\s*[_|｜]\s*|——")
+
+
 def _headline_h1(h1s: list[str], variants: list[str], site_name: str | None) -> str | None:
     if not variants:
         return h1s[0] if len(h1s) == 1 and 10 <= len(h1s[0]) <= 300 else None
     vt = [_tokens(v) for v in variants]
+    # Names that only ever trail a title ("Headline | Valley Tribune") are the site's, not a headline.
+    trailing = {_norm(part) for v in variants for part in _TITLE_SEPARATORS.split(v)[1:]}
     for h in h1s[:5]:
-        if not 4 <= len(h) <= 300 or (site_name and _norm(h) == _norm(site_name)):
+        if not 4 <= len(h) <= 300 or (site_name and _norm(h) == _norm(site_name)) or _norm(h) in trailing:
             continue
         ht = _tokens(h)
         if not ht:
@@ -234,7 +240,9 @@ def _norm(s: str) -> str:
     return re.sub(r"[\s\W_]+", "", s or "").lower()
 
 
-_SPLIT_AUTHORS = re.compile(r"\s*(?:,|;|、|，|／|/|\||\band\b|\bund\b|\bet\b|\by\b|\bog\b|\boch\b|\ben\b|\be\b|&)\s*", re.I)
+_SPLIT_AUTHORS = re.compile(
+    r"\s*(?:,|;|、|，|／|/|\||\band\b|\bund\b|\bet\b|\by\b(?!\.)|\bog\b|\boch\b|\ben\b|\be\b(?!\.)|&)\s*", re.I
+)
 
 
 def clean_authors(raw: list[str], site_name: str | None = None) -> list[str]:
@@ -244,6 +252,8 @@ def clean_authors(raw: list[str], site_name: str | None = None) -> list[str]:
         if not item:
             continue
         item = re.sub(r"\s+", " ", item).strip()
+        if re.match(r"(?:https?://|www\.)\S+$", item, re.I):
+            continue  # a profile URL is not a name
         if re.fullmatch(r"[\u4e00-\u9fff·]{2,4}(?: [\u4e00-\u9fff·]{2,4})+", item):
             item = item.replace(" ", "、")  # Chinese names are never written with inner spaces
         item = _ROLE_WORDS.sub("", item)
@@ -316,6 +326,7 @@ _BYLINE_CJK = re.compile(
     r"(?:^|(?<=[\s(（【\[|｜]))文\s*[:：/／]\s*)"
     rf"({_CJK_NAME}(?:[ 、，,]{_CJK_NAME}){{0,4}}|[A-Za-z][\w.-]{{1,24}})"
 )
+_BYLINE_KO = re.compile(r"(?:^|(?<=[\s(|]))([가-힣]{2,4})\s*(?:기자|특파원|논설위원)(?=\s|$|[|·=,])")
 _BYLINE_LATIN = re.compile(r"^(?:By|Von|Par|Por|Door|Av|Af)\s+([A-ZÄÖÜÅØÆ][^\n]{2,80})$")
 
 
@@ -347,11 +358,30 @@ def visible_byline(texts: list[str], now: datetime | None) -> tuple[datetime | N
     return date, authors
 
 
+# The commonest Chinese surnames (about nine in ten people): a second or third "name" after a
+# byline must start with one, or it is the next word of the text (我要评论, 昨日, 报道).
+_SURNAMES = set(
+    "王李张張刘劉陈陳杨楊黄黃赵趙吴吳周徐孙孫马馬朱胡郭何林高罗羅郑鄭梁谢謝宋唐许許韩韓冯馮邓鄧曹彭曾肖萧蕭田董袁潘于蒋蔣蔡余杜叶葉"
+    "程苏蘇魏吕呂丁任沈姚卢盧姜崔钟鍾谭譚陆陸汪范金石廖贾賈夏韦韋付方白邹鄒孟熊秦邱江尹薛闫閆段雷侯龙龍史陶黎贺賀顾顧毛郝龚龔邵万萬"
+    "钱錢严嚴覃武戴莫孔向汤湯常温溫康施文牛樊葛邢安齐齊易乔喬伍庞龐颜顏倪庄莊聂聶章鲁魯岳翟殷詹申欧歐耿关關兰蘭焦俞左柳甘祝包宁寧"
+    "尚符舒阮柯纪紀梅童凌毕畢单單季裴霍涂成苗谷盛曲翁冉骆駱蓝藍路游辛靳管柴蒙鲍鮑华華喻祁蒲房滕屈饶饒解牟艾尤阳陽时時穆农農司卓古吉"
+    "缪繆简簡车車项項连連芦蘆麦麥褚娄婁窦竇戚岑景党黨宫宮费費卜冷晏席卫衛米柏宗瞿桂全佟应應臧闵閔苟邬鄔边邊卞姬师師和仇栾欒隋商刁沙荣榮"
+    "巫寇桑郎甄丛叢仲虞敖巩鞏明佘池查麻苑迟遲邝鄺官封谈談匡鞠惠荆荊乐樂冀郁胥南班储儲原栗燕楚鄢劳勞谌諶奚皮粟冼蔺藺楼樓盘盤满滿闻聞"
+    "位厉厲伊仝区區郜海阚闞花权權强強帅帥屠豆朴盖蓋练練廉禹井祖漆巴丰支卿国國狄平计計索宣晋晉相初门門云雲容敬来來扈晁芮都普阙闕浦戈伏"
+    "鹿薄邰雍辜羊阿乌烏母裘亓修邴赫杭况況那宿鲜鮮印逯隆茹诸諸战戰慕危玉银銀亢嵇公哈湛宾賓戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴陰昝"
+    "智幸奉植衡富尧堯闭閉由"
+)
+
+
 def byline_authors(text: str) -> list[str]:
-    """Authors named by a byline in `text` (作者：X, 记者 X Y, By X and Y), else []."""
+    """Authors named by a byline in `text` (作者：X, 记者 X Y, 김민수 기자, By X and Y), else []."""
     m = _BYLINE_CJK.search(text)
     if m:
-        return clean_authors([m.group(1)])
+        names = clean_authors([m.group(1)])
+        return names[:1] + [n for n in names[1:] if n[0] in _SURNAMES]
+    m = _BYLINE_KO.search(text)
+    if m:
+        return [m.group(1)]
     m = _BYLINE_LATIN.match(text)
     if m:
         return clean_authors([re.split(r"\s+(?:\||•|·|-|–)\s+|,\s*(?:\d|Updated|Published)", m.group(1))[0]])
