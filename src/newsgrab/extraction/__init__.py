@@ -14,7 +14,7 @@ from datetime import datetime
 
 from ..encoding import decode
 from ..errors import NoContentError
-from ..models import Article, utcnow
+from ..models import Article
 from .clean import filter_blocks
 from .dom import parse
 from .language import detect_language
@@ -87,8 +87,8 @@ def _from_html(html: str, url: str | None, fetched_at: datetime | None) -> Artic
         text, markdown = to_text(blocks), to_markdown(blocks)
     published, authors = meta.published, meta.authors
     if published is None or not authors:
-        seen_date, seen_authors = visible_byline(raw_texts, fetched_at or utcnow())
-        published = published or seen_date or dateline_near_title(head.body_text, meta.title, fetched_at)
+        seen_date, seen_authors = visible_byline(raw_texts, fetched_at, meta.local_tz)
+        published = published or seen_date or dateline_near_title(head.body_text, meta.title, fetched_at, meta.local_tz)
         authors = authors or seen_authors or byline_near_title(head.body_text, meta.title)
     return Article(
         url=url,

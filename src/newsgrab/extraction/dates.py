@@ -9,7 +9,7 @@ import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 
-__all__ = ["parse_date", "find_date_in_text"]
+__all__ = ["parse_date", "find_date_in_text", "local_timezone"]
 
 _MONTHS = {
     m: i + 1
@@ -28,7 +28,7 @@ _MONTHS = {
 
 _ISO = re.compile(
     r"(?P<y>(?:19|20)\d{2})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
-    r"(?:[T\s]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?)?"
+    r"(?:[T\s]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?\s*(?P<tz>Z|[+-]\d{2}(?::?\d{2})?)?)?"
 )
 _CJK_DATE = re.compile(
     r"(?:(?P<roc>民國|民国)\s*(?P<ry>\d{2,3})|(?P<y>(?:19|20)\d{2}))\s*[年/.-]\s*(?P<m>\d{1,2})\s*[月/.-]\s*(?P<d>\d{1,2})\s*[日号號]?"
@@ -39,9 +39,21 @@ _NAMED = re.compile(
     r"\b(?:(?P<d1>\d{1,2})\.?\s+(?P<mon1>[A-Za-zéûä]{3,9})\.?,?\s+(?P<y1>(?:19|20)\d{2})"
     r"|(?P<mon2>[A-Za-zéûä]{3,9})\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d{2}))\b"
 )
-_RELATIVE = re.compile(r"(?P<n>\d+)\s*(?P<unit>分钟|分鐘|小时|小時|天|日|minutes?|mins?|hours?|hrs?|days?)\s*(?:前|ago)", re.I)
-_YESTERDAY = re.compile(r"昨天|昨日|yesterday", re.I)
-_CN_TZ = timezone(timedelta(hours=8))
+_RELATIVE = re.compile(r"(?<![\d月/.\-])(?P<n>\d+)\s*(?P<unit>分钟|分鐘|小时|小時|天|日|minutes?|mins?|hours?|hrs?|days?)\s*(?:前|ago)", re.I)
+_DAY_WORD = re.compile(
+    r"(?P<word>昨天|昨日|前天|今天|今日|yesterday|today)(?:\s*(?:at\s*)?(?P<H>\d{1,2})[:：](?P<M>\d{2})\s*(?P<pm>[ap]\.?m\.?)?)?", re.I
+)
+_DAYS_BACK = {"昨天": 1, "昨日": 1, "yesterday": 1, "前天": 2, "今天": 0, "今日": 0, "today": 0}
+# Local zones assumed for times written without an offset, by the page's language.
+_LOCAL_TZ = {"zh": timezone(timedelta(hours=8)), "ja": timezone(timedelta(hours=9)), "ko": timezone(timedelta(hours=9))}
+
+
+def local_timezone(language: str | None) -> tzinfo | None:
+    """The zone a page in `language` means when it writes a time without an offset: Chinese pages
+    (mainland, Taiwan, Hong Kong) UTC+8, Japanese and Korean UTC+9; other languages: unknown."""
+    if not language:
+        return None
+    return _LOCAL_TZ.get(language.split("-")[0].lower())
 
 
 def _mk(y, m, d, H=None, M=None, S=None, tz: tzinfo | None = None) -> datetime | None:
@@ -74,68 +86,75 @@ def _plausible(dt: datetime | None, now: datetime | None) -> datetime | None:
     return dt
 
 
-def parse_date(value: str | None, *, now: datetime | None = None, cjk_tz: bool = False) -> datetime | None:
+def parse_date(value: str | None, *, now: datetime | None = None, local_tz: tzinfo | None = None) -> datetime | None:
     """Parse one date string (from metadata or a byline). Returns None when nothing plausible.
 
-    `cjk_tz`: Chinese pages state local time without an offset; they are China/Taiwan time (UTC+8).
+    `local_tz`: the zone of times written without an offset (see local_timezone); None leaves
+    such times naive. `now` (the fetch time) resolves relative dates and rejects future ones.
     """
     if not value:
         return None
     v = value.strip()[:200]
     m = _ISO.search(v)
     if m:
-        tz = _tz(m.group("tz"))
-        return _plausible(_mk(m["y"], m["m"], m["d"], m["H"], m["M"], m["S"], tz), now)
+        return _plausible(_from_iso(m, local_tz), now)
     m = _CJK_DATE.search(v)
     if m:
-        return _plausible(_from_cjk(m, cjk_tz or True), now)
+        return _plausible(_from_cjk(m, local_tz), now)
     if re.fullmatch(r"\d{10}(?:\d{3})?", v):  # a Unix timestamp
         try:
             return _plausible(datetime.fromtimestamp(int(v[:10]), timezone.utc), now)
         except (OverflowError, ValueError, OSError):
             return None
-    if re.match(r"^[A-Za-z]{3},", v):
+    if re.match(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}", v):  # RFC 2822
         try:
             return _plausible(parsedate_to_datetime(v), now)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, IndexError):
             pass
     m = re.search(r"\b((?:19|20)\d{2})(\d{2})(\d{2})\b", v)
     if m and not _DMY.search(v):
         dt = _mk(m[1], m[2], m[3])
         if dt:
             return _plausible(dt, now)
-    return find_date_in_text(v, now=now)
+    return find_date_in_text(v, now=now, local_tz=local_tz)
 
 
-def _from_cjk(m: re.Match, cjk_tz: bool) -> datetime | None:
+def _from_iso(m: re.Match, local_tz: tzinfo | None) -> datetime | None:
+    tz = _tz(m["tz"]) or (local_tz if m["H"] is not None else None)
+    return _mk(m["y"], m["m"], m["d"], m["H"], m["M"], m["S"], tz)
+
+
+def _from_cjk(m: re.Match, local_tz: tzinfo | None) -> datetime | None:
     y = int(m["ry"]) + 1911 if m["roc"] else int(m["y"])
     H = m["H"]
     if H is not None and m["ampm"] in ("下午", "晚上") and int(H) < 12:
         H = int(H) + 12
-    return _mk(y, m["m"], m["d"], H, m["M"], m["S"], _CN_TZ if cjk_tz and H is not None else None)
+    # A Chinese-style date with a time and no zone: the caller's zone, else China/Taiwan time.
+    return _mk(y, m["m"], m["d"], H, m["M"], m["S"], (local_tz or _LOCAL_TZ["zh"]) if H is not None else None)
 
 
-def find_date_in_text(text: str, *, now: datetime | None = None) -> datetime | None:
+def find_date_in_text(text: str, *, now: datetime | None = None, local_tz: tzinfo | None = None) -> datetime | None:
     """The first date written in a short visible text (a byline, a dateline)."""
     if not text:
         return None
     t = text[:400]
     m = _ISO.search(t)
     if m:
-        return _plausible(_mk(m["y"], m["m"], m["d"], m["H"], m["M"], m["S"], _tz(m["tz"])), now)
+        return _plausible(_from_iso(m, local_tz), now)
     m = _CJK_DATE.search(t)
     if m:
-        return _plausible(_from_cjk(m, True), now)
+        return _plausible(_from_cjk(m, local_tz), now)
     m = _DMY.search(t)
     if m:
-        return _plausible(_mk(m["y"], m["m"], m["d"], m["H"], m["M"]), now)
+        return _plausible(_mk(m["y"], m["m"], m["d"], m["H"], m["M"], None, local_tz if m["H"] else None), now)
     m = _NAMED.search(t)
     if m:
         mon = (m["mon1"] or m["mon2"] or "").lower()
         month = _MONTHS.get(mon) or _MONTHS.get(mon[:3])
         if month:
             return _plausible(_mk(m["y1"] or m["y2"], month, m["d1"] or m["d2"]), now)
-    # Relative dates ("3小时前", "yesterday") only count in a short dateline, never in prose.
+    # Relative dates ("3小时前", "昨天 10:30", "yesterday") only count in a short dateline, never in
+    # prose, and only against a known fetch time: extraction stays a pure function of its input.
     if now is not None and len(t) <= 40:
         m = _RELATIVE.search(t)
         if m:
@@ -148,6 +167,15 @@ def find_date_in_text(text: str, *, now: datetime | None = None) -> datetime | N
             else:
                 delta = timedelta(days=n)
             return now - delta
-        if _YESTERDAY.search(t):
-            return (now - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        m = _DAY_WORD.search(t)
+        if m:
+            local_now = now.astimezone(local_tz) if local_tz and now.tzinfo else now
+            day = local_now - timedelta(days=_DAYS_BACK[m["word"].lower()])
+            if m["H"] is None:
+                return day.replace(hour=0, minute=0, second=0, microsecond=0)
+            hour = int(m["H"]) % 12 + 12 if (m["pm"] or "").lower().startswith("p") else int(m["H"])
+            try:
+                return day.replace(hour=hour, minute=int(m["M"]), second=0, microsecond=0)
+            except ValueError:
+                return None
     return None

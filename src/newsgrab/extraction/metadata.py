@@ -11,10 +11,10 @@ import html
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from urllib.parse import urljoin
 
-from .dates import find_date_in_text, parse_date
+from .dates import find_date_in_text, local_timezone, parse_date
 from .dom import Head
 
 __all__ = ["Meta", "read_metadata", "clean_authors", "find_source"]
@@ -59,6 +59,7 @@ class Meta:
     language: str | None = None
     article_body: str | None = None  # JSON-LD articleBody, for thin DOMs
     description: str | None = None
+    local_tz: tzinfo | None = None  # the zone of times the page writes without an offset
 
 
 def _walk_ld(obj, out: list[dict]) -> None:
@@ -115,7 +116,7 @@ def read_metadata(head: Head, url: str | None, fetched_at: datetime | None) -> M
         metas.setdefault(k, v)
     lds = _ld_objects(head)
     ld = lds[0] if lds else {}
-    cjk = _looks_cjk(head)
+    meta.local_tz = tz = local_timezone(_page_language(head))
 
     # Title: JSON-LD headline, og:title, an <h1> that the <title> contains, then <title> trimmed.
     site = _first_str(_names(ld.get("publisher")) if ld else []) or metas.get("og:site_name") or metas.get("application-name")
@@ -158,19 +159,19 @@ def read_metadata(head: Head, url: str | None, fetched_at: datetime | None) -> M
     published = None
     for v in (ld.get("datePublished"), ld.get("dateCreated")) if ld else ():
         if isinstance(v, str):
-            published = parse_date(v, now=fetched_at)
+            published = parse_date(v, now=fetched_at, local_tz=tz)
             if published:
                 break
     if not published:
         for k in _DATE_KEYS:
             v = metas.get(k)
             if v:
-                published = parse_date(v, now=fetched_at, cjk_tz=cjk)
+                published = parse_date(v, now=fetched_at, local_tz=tz)
                 if published:
                     break
     if not published:
         for dt, text in head.times:
-            published = parse_date(dt, now=fetched_at) if dt else None
+            published = parse_date(dt, now=fetched_at, local_tz=tz) if dt else None
             if published:
                 break
     meta.published = published
@@ -221,8 +222,22 @@ def _headline_h1(h1s: list[str], variants: list[str], site_name: str | None) -> 
     return None
 
 
-def _looks_cjk(head: Head) -> bool:
-    return bool(head.title and re.search(r"[\u4e00-\u9fff]", head.title))
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _page_language(head: Head) -> str | None:
+    """A first guess of the page's language (for its time zone): the script of its title and
+    opening text, else what it declares."""
+    sample = (head.title or "") + head.body_text[:1500]
+    if _KANA.search(sample):
+        return "ja"
+    if len(_HANGUL.findall(sample)) > 10:
+        return "ko"
+    if len(_HAN.findall(sample)) > 10:
+        return "zh"
+    return head.lang
 
 
 def _first_str(xs: list[str]) -> str | None:
@@ -292,7 +307,7 @@ _DATE_LABEL = re.compile(
 _COPYRIGHT = re.compile(r"©|copyright|版权所有|版權所有", re.I)
 
 
-def dateline_near_title(body_text: str, title: str | None, now: datetime | None) -> datetime | None:
+def dateline_near_title(body_text: str, title: str | None, now: datetime | None, local_tz: tzinfo | None = None) -> datetime | None:
     """A date written in the page outside the article text: first just after the headline, where
     news templates put the dateline ("2005-5-7 21:23:57 来源：…"), then after a label such as
     发表于 / Posted on (blogs put it under the post). Never inside a copyright notice."""
@@ -306,14 +321,14 @@ def dateline_near_title(body_text: str, title: str | None, now: datetime | None)
             if i < 0:
                 break
             window = " ".join(body_text[i + len(probe): i + len(probe) + 1500].split())[:300]
-            if not _COPYRIGHT.search(window[:120]):
-                found = find_date_in_text(window, now=None)
-                if found:
-                    return found
+            cut = _COPYRIGHT.search(window)
+            found = find_date_in_text(window[: cut.start()] if cut else window, now=now, local_tz=local_tz)
+            if found:
+                return found
             start = i + len(probe)
     for m in _DATE_LABEL.finditer(body_text):
         window = body_text[m.end(): m.end() + 40]
-        found = find_date_in_text(window, now=None)
+        found = find_date_in_text(window, now=now, local_tz=local_tz)
         if found:
             return found
     return None
@@ -342,7 +357,7 @@ def byline_near_title(body_text: str, title: str | None) -> list[str]:
     return byline_authors(window)
 
 
-def visible_byline(texts: list[str], now: datetime | None) -> tuple[datetime | None, list[str]]:
+def visible_byline(texts: list[str], now: datetime | None, local_tz: tzinfo | None = None) -> tuple[datetime | None, list[str]]:
     """Date and authors from short lines at the top of the article (a dateline, a byline), and
     authors from a short signature line at its end (blogs sign posts at the bottom)."""
     date = None
@@ -350,7 +365,7 @@ def visible_byline(texts: list[str], now: datetime | None) -> tuple[datetime | N
     lines = [t for t in texts[:8] if len(t) <= 160]
     for t in lines:
         if date is None:
-            date = find_date_in_text(t, now=now)
+            date = find_date_in_text(t, now=now, local_tz=local_tz)
     for t in lines + [t for t in texts[-5:] if len(t) <= 160]:
         authors = byline_authors(t)
         if authors:
