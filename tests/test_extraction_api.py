@@ -211,8 +211,6 @@ def test_markdown_nested_lists():
     assert "Nested item alpha with words\n\nNested item beta with words" in text
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: <ol start=\"3\"> loses its numbering in markdown: '1. Third step of the list' "
-                   "(render keeps the start attribute on the tree but Block/to_markdown never use it)")
 def test_markdown_ordered_list_keeps_its_start_number():
     md = extract(LISTS_PAGE).markdown
     assert "3. Third step of the list" in md

@@ -197,9 +197,6 @@ def test_trim_title(title, site, expected):
     assert trim_title(title, site) == expected
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a '-' or '--' between CJK words (no spaces) is not a separator for trim_title: "
-                   "trim_title('市府擴大補助社區長照據點 明年增設二十處-南投鄉親報', None) is returned unchanged; "
-                   "so is '西山镇农民专业合作社带动千户增收--三农频道--江北新闻网'")
 def test_trim_title_cjk_hyphen_without_spaces():
     assert trim_title("市府擴大補助社區長照據點 明年增設二十處-南投鄉親報", None) == "市府擴大補助社區長照據點 明年增設二十處"
     assert trim_title("西山镇农民专业合作社带动千户增收--三农频道--江北新闻网", None) == "西山镇农民专业合作社带动千户增收"

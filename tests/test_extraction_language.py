@@ -81,7 +81,5 @@ def test_always_a_bcp47_tag_or_none():
         assert got is None or got in {"zh-Hans", "zh-Hant", "en", "de"} or got.isalpha() and got.islower()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: 台 is counted as Simplified-only evidence, but Taiwan writes 台 (台北, 台灣) in "
-                   "Traditional text: detect_language('中央氣象署表示，台北、台中、台南今天都是晴天，台東午後有雷陣雨。') -> 'zh-Hans'")
 def test_taiwanese_text_with_tai_is_traditional():
     assert detect_language("中央氣象署表示，台北、台中、台南今天都是晴天，台東午後有雷陣雨。") == "zh-Hant"

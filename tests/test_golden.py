@@ -34,20 +34,9 @@ CASES = sorted(p.name[: -len(".expected.json")] for p in GOLDEN.glob("*.expected
 KNOWN_BUGS: dict[tuple[str, str], str] = {
 
 
-    ("zh_table_layout", "title"): "BUG: trim_title does not split '增收--三农频道--江北新闻网' (a '--' without spaces): the title keeps the channel and site",
-    ("zh_table_layout", "source"): "BUG: '来源：江北日报' in the dateline row outside the article body is not read (source None); "
-    "find_source only sees the article's own blocks",
-    ("zh_hant_minguo_date", "title"): "BUG: trim_title does not split '...二十處-南投鄉親報' (a '-' without spaces): the title keeps the site name",
-    ("zh_relative_dateline", "published"): "BUG: the dateline '3小时前' just under the headline is not resolved against fetched_at "
-    "(published None): the meta <div> is dropped before visible_byline, and dateline_near_title passes now=None",
-    ("en_byline_site_author", "authors"): "BUG: visible byline 'By Jane Doe and John Roe' is lost when <meta name=author> is the "
-    "site name: the byline <p class=article-byline> is dropped by render, and byline_near_title's Latin pattern needs the "
-    "byline to end the 300-character window",
 
 
 
-    ("zh_brief_copyright", "source"): "BUG: (as zh_table_layout-source) '来源：江南日报' in the dateline outside the article body is not read",
-    ("zh_plaintext_save", "published"): "BUG: plain-text saves never get a date: the dateline '2024-04-09 10:21 来源：中原经济报' is ignored (published None)",
 }
 
 FIELDS = ["title", "published", "authors", "language", "source", "with", "without", "title_not_repeated", "extras"]

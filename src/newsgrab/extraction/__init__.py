@@ -16,9 +16,10 @@ from ..encoding import decode
 from ..errors import NoContentError
 from ..models import Article
 from .clean import filter_blocks
+from .dates import find_date_in_text, local_timezone
 from .dom import parse
 from .language import detect_language
-from .metadata import byline_near_title, dateline_near_title, embedded_body, find_source, read_metadata, visible_byline
+from .metadata import byline_near_title, dateline_near_title, embedded_body, source_near_title, find_source, read_metadata, visible_byline
 from .output import to_markdown, to_text
 from .plaintext import looks_like_html, split_plain_text
 from .render import Block, render_blocks
@@ -55,7 +56,7 @@ def extract(
     if looks_like_html(text):
         article = _from_html(text, url, fetched_at)
     else:
-        article = _from_plain_text(text, url)
+        article = _from_plain_text(text, url, fetched_at)
     if not article.text.strip():
         raise NoContentError("no article text found")
     return article
@@ -97,22 +98,29 @@ def _from_html(html: str, url: str | None, fetched_at: datetime | None) -> Artic
         authors=authors,
         published=published,
         site_name=meta.site_name,
-        source=find_source(raw_texts),
+        source=find_source(raw_texts) or source_near_title(head.body_text, meta.title),
         language=detect_language(text, meta.language),
         text=text,
         markdown=markdown,
     )
 
 
-def _from_plain_text(text: str, url: str | None) -> Article:
+def _from_plain_text(text: str, url: str | None, fetched_at: datetime | None) -> Article:
     title, blocks = split_plain_text(text)
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     body = to_text(blocks)
+    language = detect_language(body)
+    published = None
+    # A dateline among the first short lines (after the breadcrumb and title).
+    for ln in lines[:6]:
+        if len(ln) <= 80 and (published := find_date_in_text(ln, now=fetched_at, local_tz=local_timezone(language))):
+            break
     return Article(
         url=url,
         title=title,
+        published=published,
         source=find_source(lines),
-        language=detect_language(body),
+        language=language,
         text=body,
         markdown=to_markdown(blocks),
     )

@@ -210,7 +210,9 @@ def trim_title(title: str | None, site_name: str | None) -> str | None:
     if not title:
         return title
     t = re.sub(r"\s+", " ", title).strip()
-    parts = re.split(r"\s+[|\-–—»:]\s+|\s*[_|｜]\s*|\s+-{1,2}\s*|——", t)
+    # Separators: spaced dashes and bars, underscores, '——', and a bare '-'/'--' between CJK words
+    # (Chinese sites write '标题--频道--网站' without spaces).
+    parts = re.split(r"\s+[|\-–—»:]\s+|\s*[_|｜]\s*|\s+-{1,2}\s*|——|(?<=[\u3400-\u9fff）」』])-{1,2}(?=[\u3400-\u9fff（「『])", t)
     if len(parts) > 1:
         best = max(parts, key=len)
         if site_name:

@@ -322,7 +322,11 @@ def dateline_near_title(body_text: str, title: str | None, now: datetime | None,
                 break
             window = " ".join(body_text[i + len(probe): i + len(probe) + 1500].split())[:300]
             cut = _COPYRIGHT.search(window)
-            found = find_date_in_text(window[: cut.start()] if cut else window, now=now, local_tz=local_tz)
+            window = window[: cut.start()] if cut else window
+            # Absolute dates anywhere in the window; relative ones (3小时前) only right at its start.
+            found = find_date_in_text(window, now=now, local_tz=local_tz) or find_date_in_text(
+                window[:30], now=now, local_tz=local_tz
+            )
             if found:
                 return found
             start = i + len(probe)
@@ -342,7 +346,21 @@ _BYLINE_CJK = re.compile(
     rf"({_CJK_NAME}(?:[ 、，,]{_CJK_NAME}){{0,4}}|[A-Za-z][\w.-]{{1,24}})"
 )
 _BYLINE_KO = re.compile(r"(?:^|(?<=[\s(|]))([가-힣]{2,4})\s*(?:기자|특파원|논설위원)(?=\s|$|[|·=,])")
+# "By Jane Doe and John Roe" inside a longer text: capitalised names joined by commas/and.
+_NAME_EN = r"[A-ZÄÖÜÅØÆ][\w.'’-]+(?:\s+[A-ZÄÖÜÅØÆ][\w.'’-]+){1,3}"
+_BYLINE_LATIN_IN = re.compile(rf"(?:^|(?<=\s))(?:By|Von|Par|Por|Door)\s+({_NAME_EN}(?:\s*(?:,|\band\b|\bund\b|&)\s*{_NAME_EN})*)")
 _BYLINE_LATIN = re.compile(r"^(?:By|Von|Par|Por|Door|Av|Af)\s+([A-ZÄÖÜÅØÆ][^\n]{2,80})$")
+
+
+def source_near_title(body_text: str, title: str | None) -> str | None:
+    """The credit (来源：X) of a dateline written just after the headline, outside the article."""
+    probe = (title or "").strip()[:12]
+    if len(probe) < 4 or not body_text:
+        return None
+    i = body_text.find(probe)
+    if i < 0:
+        return None
+    return find_source([" ".join(body_text[i + len(probe): i + len(probe) + 600].split())[:200]])
 
 
 def byline_near_title(body_text: str, title: str | None) -> list[str]:
@@ -400,6 +418,9 @@ def byline_authors(text: str) -> list[str]:
     m = _BYLINE_LATIN.match(text)
     if m:
         return clean_authors([re.split(r"\s+(?:\||•|·|-|–)\s+|,\s*(?:\d|Updated|Published)", m.group(1))[0]])
+    m = _BYLINE_LATIN_IN.search(text)
+    if m:
+        return clean_authors([m.group(1)])
     return []
 
 

@@ -25,7 +25,7 @@ def to_markdown(blocks: list[Block]) -> str:
             out.append("#" * max(2, min(b.level, 6)) + " " + b.text)
         elif b.kind == "li":
             indent = "  " * max(0, b.level - 1)
-            out.append(f"{indent}{'1.' if b.ordered else '-'} {b.text}")
+            out.append(f"{indent}{f'{b.number or 1}.' if b.ordered else '-'} {b.text}")
         elif b.kind == "quote":
             out.append("> " + b.text)
         elif b.kind == "pre":

@@ -31,6 +31,7 @@ class Block:
     level: int = 0  # heading level, list depth
     link_ratio: float = 0.0  # share of the block's text inside links
     ordered: bool = False
+    number: int = 0  # the item's number in an ordered list (<ol start=...> respected)
     cells: list | None = None  # rows of cells for tables
 
 
@@ -42,6 +43,8 @@ class _Renderer:
         self.kind = "p"
         self.level = 0
         self.ordered = False
+        self.counter = 1  # next number in the innermost ordered list
+        self.number = 0
         self.top_len = top_len
 
     # -- block assembly ---------------------------------------------------------------------------
@@ -59,7 +62,7 @@ class _Renderer:
             return
         text = _WS.sub(" ", raw.replace("\n", " ")).strip()
         if text:
-            self.blocks.append(Block(self.kind, text, self.level, min(1.0, links / len(text)), self.ordered))
+            self.blocks.append(Block(self.kind, text, self.level, min(1.0, links / len(text)), self.ordered, self.number))
 
     # -- walking ------------------------------------------------------------------------------------
     def walk(self, el: El, in_link: bool = False) -> None:
@@ -92,14 +95,19 @@ class _Renderer:
     def block(self, el: El, in_link: bool) -> None:
         tag = el.tag
         saved = (self.kind, self.level, self.ordered)
+        counters = (self.counter, self.number)
         self.flush()
         if tag in HEADING_TAGS:
             self.kind, self.level = "h", int(tag[1])
         elif tag == "li":
             self.kind = "li"
+            self.number = self.counter
+            counters = (self.counter + 1, counters[1])  # the next item's number
         elif tag in ("ul", "ol"):
             self.level += 1
             self.ordered = tag == "ol"
+            start = el.get("start") or "1"
+            self.counter = int(start) if start.strip().lstrip("-").isdigit() else 1
         elif tag == "blockquote":
             self.kind = "quote"
         elif tag == "pre":
@@ -114,6 +122,7 @@ class _Renderer:
         self.walk(el, in_link)
         self.flush()
         self.kind, self.level, self.ordered = saved
+        self.counter, self.number = counters
 
     def table(self, el: El) -> None:
         rows: list[list[str]] = []
