@@ -31,13 +31,7 @@ GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "golden"
 CASES = sorted(p.name[: -len(".expected.json")] for p in GOLDEN.glob("*.expected.json"))
 
 # (page, field) -> reason. Every entry is a bug of the current code; see the page's expected.json.
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-
-
-
-
-
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 FIELDS = ["title", "published", "authors", "language", "source", "with", "without", "title_not_repeated", "extras"]
 
