@@ -24,8 +24,6 @@ SKIP_TAGS = frozenset(
     "input link meta head title audio video source track map area dialog frameset frame applet "
     "img picture figure wbr".split()  # images and their captions never reach text (see output.py)
 )
-# Attributes kept on the light tree (the rest are dropped while copying).
-KEEP_ATTRS = frozenset(("href", "src", "data-src", "alt", "datetime", "content", "itemprop", "rel", "colspan", "start"))
 
 # Lexbor's tree building is fine with deep nesting, but recursion over a 100,000-deep tree is not.
 # Past this depth the copy flattens: deeper elements are read as text only.

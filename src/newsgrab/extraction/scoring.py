@@ -17,7 +17,7 @@ Chinese, Japanese and European pages alike.
 from __future__ import annotations
 
 from .dom import El
-from .tables import BLOCK_TAGS, INLINE_TAGS, NEGATIVE_HINT, POSITIVE_HINT, STRONG_NEGATIVE_HINT
+from .tables import NEGATIVE_HINT, POSITIVE_HINT, STRONG_NEGATIVE_HINT
 
 __all__ = ["class_weight", "find_article", "link_density"]
 
