@@ -22,7 +22,7 @@ __all__ = ["El", "Head", "parse", "MAX_DEPTH"]
 SKIP_TAGS = frozenset(
     "script style noscript template svg math canvas iframe object embed select option textarea button "
     "input link meta head title audio video source track map area dialog frameset frame applet "
-    "img picture figure wbr".split()  # images and their captions never reach text (see output.py)
+    "img picture wbr".split()  # images never reach text; figcaption is dropped by render.py
 )
 
 # Lexbor's tree building is fine with deep nesting, but recursion over a 100,000-deep tree is not.

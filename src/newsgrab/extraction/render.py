@@ -191,6 +191,9 @@ def _drop(el: El, top_len: int) -> bool:
     if tag in REMOVE_TAGS:
         # ...unless it holds most of the article: some templates wrap the story in <aside> or <form>.
         return tag == "figcaption" or el.text_len < 0.5 * top_len
+    if tag == "figure":
+        # A figure is an image with its caption and credit, unless it holds a table, a quote or code.
+        return not any(sub.tag in ("table", "blockquote", "pre") for sub in el.iter())
     if tag == "header" and el.text_len < 0.3 * top_len and (link_density(el) > 0.3 or el.punct < 2):
         return True  # a site header or a bare title block; an article header with a lead stays
     if el.text_len == 0:
