@@ -22,8 +22,10 @@ How the work is spread, and why:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import queue
+import sys
 import threading
 import time
 from collections import deque
@@ -110,6 +112,9 @@ def _extract_task(
         return "no-content", str(e) or "no article found"
     except Exception as e:  # a bug in extraction must cost one input, not the batch
         return "error", "internal error: " + _short(e)
+    finally:
+        if isinstance(data, bytes) and len(data) >= _TRIM_BYTES:
+            _trim_heap()
     if save is None:
         return "ok", article
     try:
@@ -120,6 +125,29 @@ def _extract_task(
         return "ok", (article, prepare_save(article, page))
     except Exception:
         return "ok", (article, None)
+
+
+_TRIM_BYTES = 512 * 1024  # after a page this big, hand the freed heap back to the OS
+_malloc_trim: Any = None
+
+
+def _trim_heap() -> None:
+    """glibc keeps what a big page's parse freed (the DOM, the text copies) as heap it will not give back, so
+    a worker's RSS stays at the high-water mark of the biggest page it has seen; ``malloc_trim(0)`` returns the
+    free pages. A no-op where there is no glibc."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        _malloc_trim = False
+        try:
+            import ctypes
+            import ctypes.util
+
+            if sys.platform.startswith("linux"):
+                _malloc_trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        except (OSError, AttributeError, ImportError):
+            _malloc_trim = False
+    if _malloc_trim and not os.environ.get("NG_NOTRIM"):
+        _malloc_trim(0)
 
 
 def extract_page(page: Page) -> Article:
@@ -289,6 +317,9 @@ def _resolve(job: _Job, result: tuple[str, Any] | None) -> _Done:
     kind, value = result if result is not None else ("error", "internal error: no page")
     if kind == "ok":
         if isinstance(value, tuple):  # (article, prepared row): see _extract_task
+            if value[1] is not None and job.page is not None:
+                # The row holds the page, compressed: the bytes need not wait in memory for the commit.
+                job.page = dataclasses.replace(job.page, data=b"")
             return _Done(job, article=value[0], row=value[1])
         return _Done(job, article=value)
     status = "no-content" if kind == "no-content" else "failed"
@@ -378,7 +409,7 @@ def _extract_stream(source: Any, workers: int, prepare: bool = False) -> Iterato
                     ex.pages += 1
                     window_bytes += len(job.page.data)
                     page = job.page
-                    if prepare and job.target_id is None:
+                    if prepare and job.target_id is None and job.refresh_id is None:
                         entry.save = (page.input, page.etag, page.last_modified)
                     entry.future = ex.submit(page, entry.save)
                 window.append(entry)
@@ -454,7 +485,10 @@ def _save_one(store: Any, done: _Done) -> Outcome:
     if job.target_id is not None:
         store.update_article(job.target_id, article)
         return Outcome(job.input, "saved", id=job.target_id, url=url, title=article.title, article=article)
-    res = store.save(article, job.page)
+    if done.row is not None:  # job.page has no data any more: the row carries it
+        res = store.save_many([(article, job.page, done.row)])[0]
+    else:
+        res = store.save(article, job.page)
     return Outcome(job.input, res.status, res.id, url, article.title, None, res.duplicate_of, article)
 
 

@@ -62,19 +62,21 @@ class Meta:
     local_tz: tzinfo | None = None  # the zone of times the page writes without an offset
 
 
-def _walk_ld(obj, out: list[dict]) -> None:
+def _walk_ld(obj, out: list[dict], depth: int = 0) -> None:
+    if depth > 20:  # real JSON-LD nests a few levels; hostile pages nest thousands
+        return
     if isinstance(obj, list):
-        for o in obj:
-            _walk_ld(o, out)
+        for o in obj[:200]:
+            _walk_ld(o, out, depth + 1)
     elif isinstance(obj, dict):
         if "@graph" in obj:
-            _walk_ld(obj["@graph"], out)
+            _walk_ld(obj["@graph"], out, depth + 1)
         t = obj.get("@type")
         types = t if isinstance(t, list) else [t]
         if any(isinstance(x, str) and x.lower() in _ARTICLE_TYPES for x in types):
             out.append(obj)
         elif obj.get("mainEntity"):
-            _walk_ld(obj["mainEntity"], out)
+            _walk_ld(obj["mainEntity"], out, depth + 1)
 
 
 def _names(v) -> list[str]:
@@ -98,10 +100,12 @@ def _ld_objects(head: Head) -> list[dict]:
     for raw in head.json_ld:
         try:
             data = json.loads(raw)
+        except RecursionError:
+            continue  # nested deeper than the parser's stack: not real metadata
         except ValueError:
             try:  # pages often leave control characters or trailing commas in JSON-LD
                 data = json.loads(re.sub(r",\s*([}\]])", r"\1", re.sub(r"[\x00-\x1f]", " ", raw)), strict=False)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
         _walk_ld(data, found)
     # Prefer real article types to WebPage.
@@ -330,7 +334,7 @@ def dateline_near_title(body_text: str, title: str | None, now: datetime | None,
             if found:
                 return found
             start = i + len(probe)
-    for m in _DATE_LABEL.finditer(body_text):
+    for m in _DATE_LABEL.finditer(body_text, 0, 1_000_000):  # bounded: ~0.2 s per million characters
         window = body_text[m.end(): m.end() + 40]
         found = find_date_in_text(window, now=now, local_tz=local_tz)
         if found:
@@ -437,7 +441,7 @@ def embedded_body(json_texts: list[str], min_len: int) -> str | None:
             continue
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         stack = [data]
         seen = 0

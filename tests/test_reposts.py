@@ -1,0 +1,225 @@
+"""Reposts (near-duplicates across URLs, sites and scripts), script-blind search, and the schema-2 migration.
+
+Real store files, real pages; the pairs the threshold was tuned on are in ``newsdata.py``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import unicodedata
+
+import pytest
+from conftest import jsonl
+from newsdata import METRO_PLAN, SUBWAY, SUBWAY_HANT, english_page, page, repost_text, text
+
+from newsgrab import reposts
+from newsgrab import store as store_mod
+from newsgrab.hanzi import to_simplified
+from newsgrab.models import Article, Page
+from newsgrab.store import Store
+
+
+def art(url: str, body: str, title: str = "t") -> tuple[Article, Page]:
+    return Article(url=url, title=title, text=body), Page(b"<html></html>", url, url)
+
+
+@pytest.fixture
+def st(tmp_path):
+    with Store.open(tmp_path / "s.db") as s:
+        yield s
+
+
+# ------------------------------------------------------------------------------------------ the sketch
+def test_script_folding():
+    assert to_simplified("華為發布新款摺疊手機，臺灣消費者") == "华为发布新款折叠手机，台湾消费者"
+    assert to_simplified("政府") == "政府"  # Simplified stays
+    assert to_simplified("plain English") == "plain English"
+    assert to_simplified("") == "" and to_simplified(None) == ""
+
+
+def test_threshold_separates_reposts_from_same_topic_articles():
+    original = reposts.sketch(text(SUBWAY))
+    repost = reposts.sketch(repost_text())  # Traditional, Taiwan wording, own header and footer
+    other = reposts.sketch(text(METRO_PLAN))  # same topic (the city's metro), different story
+    assert original and repost and other
+    assert reposts.similarity(original, repost) >= reposts.THRESHOLD + 0.15
+    assert reposts.similarity(original, other) < 0.15
+    assert reposts.similarity(repost, other) < 0.15
+    # without folding the scripts the repost would not be found: the raw texts share almost nothing
+    raw_a = set(zip(text(SUBWAY), text(SUBWAY)[1:], text(SUBWAY)[2:]))
+    raw_b = set(zip(repost_text(), repost_text()[1:], repost_text()[2:]))
+    assert len(raw_a & raw_b) / len(raw_a | raw_b) < 0.35
+
+
+def test_sketch_is_stable_and_short_texts_get_none():
+    s1 = reposts.sketch(text(SUBWAY))
+    assert s1 == reposts.sketch(text(SUBWAY))  # BLAKE2b, not hash(): the same across processes too
+    assert reposts.unpack(reposts.pack(s1)) == s1 and len(reposts.pack(s1)) == 256
+    assert len(reposts.band_keys(s1)) == reposts.BANDS == 16
+    assert reposts.sketch("短讯：今天下雨。") is None
+    assert reposts.sketch("") is None
+
+
+def test_english_near_duplicate_and_different_story():
+    base = (
+        "The harbour council voted on Tuesday to rebuild the old sea wall, which was damaged in the January "
+        "storms. Engineers told councillors that the repairs would cost about four million pounds and take two "
+        "years, and that the promenade would stay closed during the work.\n\n"
+        "Local businesses said the closure would hurt the summer trade, but the council promised temporary "
+        "walkways and a grant scheme for the shops most affected. Work is due to start in the autumn."
+    )
+    copy = "Reposted from the Harbour Gazette.\n\n" + base + "\n\nSubscribe to our newsletter for more stories."
+    other = (  # same topic (the sea wall), another story
+        "Residents gathered on the seafront on Saturday to protest against the plan to rebuild the sea wall in "
+        "concrete. Campaigners want the council to consider a natural barrier of dunes and salt marsh instead, "
+        "which they say would protect wildlife and cost less to maintain.\n\n"
+        "A council spokesperson said every option had been studied and that the concrete wall was the only one "
+        "that would protect the homes behind it from a major storm surge."
+    )
+    a, b, c = reposts.sketch(base), reposts.sketch(copy), reposts.sketch(other)
+    assert reposts.similarity(a, b) >= reposts.THRESHOLD
+    assert reposts.similarity(a, c) < 0.15
+
+
+# ------------------------------------------------------------------------------------------ the store
+def test_repost_is_saved_and_linked(st):
+    first = st.save(*art("https://news.example.cn/a/1.html", text(SUBWAY), "地铁十号线二期今天开通"))
+    other = st.save(*art("https://news.example.cn/a/2.html", text(METRO_PLAN), "三期规划"))
+    copy = st.save(*art("https://farm.example.tw/x?id=9", repost_text(), "地鐵十號線二期今日通車"))
+    assert (first.status, first.duplicate_of) == ("saved", None)
+    assert (other.status, other.duplicate_of) == ("saved", None)
+    assert copy.status == "saved" and copy.id not in (first.id, other.id)
+    assert copy.duplicate_of == first.id
+    assert st.get(copy.id).duplicate_of == first.id
+    assert st.get(copy.id).to_dict()["duplicate_of"] == first.id
+    assert st.copies(first.id) == [copy.id] and st.copies(other.id) == []
+    # a repost of the repost links to the first copy seen, not to the repost
+    again = st.save(*art("https://third.example.hk/n/5", text(SUBWAY_HANT) + "\n\n更多新聞請關注本台。", "地鐵"))
+    assert again.status == "saved" and again.duplicate_of == first.id
+    assert st.copies(first.id) == [copy.id, again.id]
+    # the exact same text is still a plain duplicate (nothing stored)
+    dup = st.save(*art("https://mirror.example.cn/1", text(SUBWAY)))
+    assert (dup.status, dup.id) == ("duplicate", first.id)
+    assert st.count() == 4
+
+
+def test_repost_inside_one_batch(st):
+    results = st.save_many([art("https://a.example/1", text(SUBWAY)), art("https://b.example/2", repost_text())])
+    assert [r.status for r in results] == ["saved", "saved"]
+    assert results[1].duplicate_of == results[0].id
+
+
+def test_reclean_keeps_the_link(st):
+    first = st.save(*art("https://a.example/1", text(SUBWAY)))
+    copy = st.save(*art("https://b.example/2", repost_text()))
+    st.update_article(copy.id, Article(url="https://b.example/2", title="new", text=repost_text()))
+    assert st.get(copy.id).duplicate_of == first.id
+    assert st.integrity_check() == []
+
+
+def test_lookup_uses_the_band_index_not_a_scan(st):
+    # 20,000 other articles' sketches (random band keys): a look-up still touches only the few rows that
+    # share a band, through the primary key of repost_keys.
+    import random
+
+    rng = random.Random(5)
+    conn = st._conn
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO articles (id, saved_at) VALUES (?, '2024-01-01')", [(i,) for i in range(1, 20001)])
+    blob = reposts.pack(tuple(rng.getrandbits(32) for _ in range(reposts.BINS)))
+    conn.executemany("INSERT INTO article_sketches VALUES (?, ?)", [(i, blob) for i in range(1, 20001)])
+    conn.executemany("INSERT INTO repost_keys VALUES (?, ?)",
+                     [(rng.getrandbits(63), i) for i in range(1, 20001) for _ in range(reposts.BANDS)])
+    conn.execute("COMMIT")
+    sk = reposts.sketch(text(SUBWAY))
+    keys = reposts.band_keys(sk)
+    marks = ",".join("?" * len(keys))
+    plan = " ".join(r[-1] for r in conn.execute(
+        f"EXPLAIN QUERY PLAN SELECT DISTINCT article_id FROM repost_keys WHERE key IN ({marks})", keys))
+    assert "SEARCH repost_keys USING" in plan and "SCAN repost_keys" not in plan, plan
+    started = time.perf_counter()
+    for i in range(50):
+        res = st.save(*art(f"https://x.example/{i}", text(SUBWAY) + f"\n\n第{i}号。" * 3))
+    per_save = (time.perf_counter() - started) / 50
+    assert res.status == "saved" and res.duplicate_of is not None
+    assert per_save < 0.05, per_save
+
+
+# ------------------------------------------------------------------------------------------ search
+def test_search_is_script_blind(st):
+    hans = st.save(*art("https://a.example/1", "华为发布新款折叠手机，消费者反应热烈。", "华为新机"))
+    hant = st.save(*art("https://b.example/2", "臺灣的軟體公司宣布擴大投資，政府表示歡迎。", "臺灣軟體"))
+    ids = lambda q: sorted(s.id for s in st.search(q))  # noqa: E731
+    assert ids("華為") == [hans.id]  # Traditional query, Simplified text
+    assert ids("华为") == [hans.id]
+    assert ids("台湾") == [hant.id]  # Simplified query, Traditional text
+    assert ids("臺灣") == [hant.id]
+    assert ids("软体 投资") == [hant.id]
+    assert ids("政府") == [hant.id]
+    assert st.search("華為 台湾") == []
+
+
+# ------------------------------------------------------------------------------------------ migration
+def _v1_index_text(s):  # how schema 1 derived the FTS text (no script folding)
+    if not s:
+        return ""
+    run = store_mod._CJK_RUN
+    return run.sub(lambda m: " " + " ".join([m.group()[i:i + 2] for i in range(len(m.group()) - 1)]
+                                                + [m.group()[-1]]) + " ", unicodedata.normalize("NFKC", s))
+
+
+def test_migration_from_schema_1(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for sql in store_mod.MIGRATIONS[0]:
+        conn.execute(sql)
+    conn.execute("PRAGMA user_version = 1")
+    rows = [(1, "https://a.example/1", "地铁开通", text(SUBWAY)), (2, "https://b.example/2", "三期", text(METRO_PLAN)),
+            (3, "https://c.example/3", "地鐵通車", repost_text())]
+    for id_, url, title, body in rows:
+        conn.execute("INSERT INTO articles (id, url, title, text, text_hash, saved_at, input) VALUES (?,?,?,?,?,?,?)",
+                     (id_, url, title, body, store_mod.content_hash(body), f"2024-01-0{id_}", url))
+        conn.execute("INSERT INTO raw_pages (article_id, data, size) VALUES (?, ?, 0)", (id_, b"x\x9c\x03\x00\x00\x00\x00\x01"))
+        conn.execute("INSERT INTO urls VALUES (?, ?)", (url, id_))
+        conn.execute("INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)",
+                     (id_, _v1_index_text(title), _v1_index_text(body)))
+    conn.close()
+
+    with Store.open(path) as st:
+        assert st._conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION == 2
+        assert st.get(3).duplicate_of == 1 and st.get(2).duplicate_of is None  # old rows linked, oldest first
+        assert st.copies(1) == [3]
+        assert sorted(s.id for s in st.search("盾构")) == [1, 3]  # re-indexed with folding (盾構 in 3)
+        assert [s.id for s in st.search("網路")] == [3]
+        assert st.integrity_check() == []
+        # and the index stays consistent through an update (the delete recomputes the new derivation)
+        st.update_article(3, Article(url="https://c.example/3", title="地鐵", text=repost_text() + "\n\n補充。"))
+        assert st.integrity_check() == []
+
+
+# ------------------------------------------------------------------------------------------ CLI
+def test_cli_reports_and_shows_reposts(run, tmp_path):
+    (tmp_path / "a.html").write_text(page("地铁十号线二期今天开通", SUBWAY), encoding="utf-8")
+    (tmp_path / "b.html").write_text(page("本市启动轨道交通三期建设规划", METRO_PLAN), encoding="utf-8")
+    # the repost: Big5 bytes, Traditional text, its own header and footer
+    hant = page("地鐵十號線二期今日通車", repost_text().split("\n\n"), lang="zh-TW", charset="big5")
+    (tmp_path / "c.html").write_bytes(hant.encode("big5hkscs"))
+    (tmp_path / "d.html").write_text(english_page("Sea wall", seed="alpha"), encoding="utf-8")
+    db = str(tmp_path / "s.db")
+    p = run("clean", "--store", db, "--format", "jsonl", "a.html", "b.html", "c.html", "d.html")
+    assert p.returncode == 0, p.stderr
+    lines = jsonl(p.stdout)
+    assert [x["status"] for x in lines] == ["saved"] * 4
+    assert "duplicate_of" not in lines[0] and "duplicate_of" not in lines[1] and "duplicate_of" not in lines[3]
+    assert lines[2]["duplicate_of"] == lines[0]["id"]
+
+    shown = jsonl(run("show", "--store", db, "--format", "jsonl", str(lines[0]["id"])).stdout)[0]
+    assert shown["copies"] == [lines[2]["id"]]
+    shown = jsonl(run("show", "--store", db, "--format", "jsonl", str(lines[2]["id"])).stdout)[0]
+    assert shown["duplicate_of"] == lines[0]["id"] and "copies" not in shown
+    text_out = run("show", "--store", db, str(lines[0]["id"])).stdout
+    assert f"reposted as #{lines[2]['id']}" in text_out.split("\n\n")[0]
+    assert f"repost of #{lines[0]['id']}" in run("show", "--store", db, str(lines[2]["id"])).stdout
+    found = jsonl(run("search", "--store", db, "--format", "jsonl", "通车").stdout)
+    assert [x["id"] for x in found] == [lines[2]["id"]]
