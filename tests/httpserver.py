@@ -17,6 +17,9 @@ Usage::
         srv.requests          # every Request, in arrival order
         srv.max_active        # most requests being served at the same moment (for concurrency limits)
 
+``ScriptedServer(host="127.0.0.2")`` listens on another loopback address (another host, for per-host limits).
+``SilentServer()`` is a port that takes connections and never answers (``accept=False``: never even accepts).
+
 Unrouted paths answer ``404 not found`` (so ``/robots.txt`` is absent unless routed).  A route matches the
 path with its query string first, then without it.
 
@@ -52,7 +55,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-__all__ = ["AUTO", "Reply", "Request", "ScriptedServer", "redirect", "http_server"]
+__all__ = ["AUTO", "Reply", "Request", "ScriptedServer", "SilentServer", "redirect", "http_server"]
 
 AUTO = "auto"
 
@@ -116,7 +119,8 @@ class _Route:
 class ScriptedServer:
     """A threaded HTTP server on 127.0.0.1 answering with scripted :class:`Reply` objects."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host  # any 127.x.y.z: a second "host" for per-host behaviour
         self.routes: dict[str, _Route] = {}
         self.requests: list[Request] = []
         self.active = 0
@@ -128,7 +132,7 @@ class ScriptedServer:
 
     # -- lifecycle --
     def start(self) -> ScriptedServer:
-        self._httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd = _HTTPServer((self.host, 0), _Handler)
         self._httpd.owner = self
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="scripted-http", daemon=True
@@ -157,7 +161,7 @@ class ScriptedServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def url(self, path: str = "/") -> str:
         return self.base_url + (path if path.startswith("/") else "/" + path)
@@ -306,6 +310,45 @@ class _Handler(BaseHTTPRequestHandler):
             # SO_LINGER with a zero timeout makes close() send RST instead of FIN.
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
+
+
+class SilentServer:
+    """A TCP port on 127.0.0.1 that never answers: with ``accept=True`` it takes connections and reads
+    whatever comes, saying nothing; with ``accept=False`` it only listens (connections stay in the backlog).
+    ``connections`` counts the connections accepted."""
+
+    def __init__(self, accept: bool = True) -> None:
+        self.accept = accept
+        self.connections = 0
+        self._sock = socket.socket()
+        self._stopping = threading.Event()
+        self._held: list[socket.socket] = []
+
+    def __enter__(self) -> SilentServer:
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(64)
+        if self.accept:
+            self._sock.settimeout(0.05)
+            threading.Thread(target=self._serve, name="silent-http", daemon=True).start()
+        return self
+
+    def _serve(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.connections += 1
+            self._held.append(conn)  # never read from, never written to, closed at exit
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self._sock.getsockname()[1]}{path}"
+
+    def __exit__(self, *exc: object) -> None:
+        self._stopping.set()
+        for conn in self._held:
+            conn.close()
+        self._sock.close()
 
 
 @pytest.fixture

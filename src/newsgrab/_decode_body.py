@@ -131,43 +131,83 @@ class _Zlib:
             yield out
 
 
-class _Brotli:  # pragma: no cover - brotli is optional and not installed in CI
-    """br, fed in small slices because older brotli releases cannot bound their output."""
+class _Brotli:
+    """br. brotli >= 1.2 bounds each call's output (``output_buffer_limit``); older releases cannot, and are
+    fed in small slices (a bomb's output then still grows with each slice)."""
 
     def __init__(self) -> None:
         self._d = _brotli.Decompressor()
+        self._limited = True  # until a release without output_buffer_limit says otherwise
+
+    def _process(self, data: bytes) -> bytes:
+        if self._limited:
+            try:
+                return self._d.process(data, output_buffer_limit=CHUNK)
+            except TypeError:
+                self._limited = False
+        return self._d.process(data)
 
     def feed(self, data: bytes) -> Iterator[bytes]:
-        for i in range(0, len(data), 1024):
-            try:
-                out = self._d.process(data[i : i + 1024])
-            except _brotli.error as exc:
-                raise BodyError("corrupt br data") from exc
-            for j in range(0, len(out), CHUNK):
-                yield out[j : j + CHUNK]
+        try:
+            if not self._limited:
+                for i in range(0, len(data), 1024):
+                    out = self._d.process(data[i : i + 1024])
+                    for j in range(0, len(out), CHUNK):
+                        yield out[j : j + CHUNK]
+                return
+            out = self._process(data)
+            while True:
+                if out:
+                    yield out
+                # More output is pending until the decoder can take input again.
+                if not out or self._d.is_finished() or self._d.can_accept_more_data():
+                    return
+                out = self._process(b"")
+        except _brotli.error as exc:
+            raise BodyError("corrupt br data") from exc
 
     def finish(self) -> Iterator[bytes]:
+        if self._limited:  # input the decoder took may still hold output
+            while not self._d.is_finished():
+                try:
+                    out = self._process(b"")
+                except _brotli.error as exc:
+                    raise BodyError("corrupt br data") from exc
+                if not out:
+                    break
+                yield out
         if hasattr(self._d, "is_finished") and not self._d.is_finished():
             raise BodyError("truncated br data")
-        return iter(())
 
 
-class _Zstd:  # pragma: no cover - zstandard is optional and not installed in CI
-    """zstd, fed in small slices: a zstd block can expand ~128 KiB per few input bytes."""
+class _Zstd:
+    """zstd, fed in 8-byte slices: a zstd block can expand to 128 KiB from 4 bytes (an RLE block) and
+    zstandard's decompressobj cannot bound its output, so a call yields at most ~256 KiB. Frames may follow
+    each other (like gzip members)."""
 
     def __init__(self) -> None:
         self._d = _zstd.ZstdDecompressor().decompressobj()
+        self._open = False  # bytes fed to a frame that has not ended
 
     def feed(self, data: bytes) -> Iterator[bytes]:
-        for i in range(0, len(data), 256):
+        i = 0
+        while i < len(data):
+            self._open = True
             try:
-                out = self._d.decompress(data[i : i + 256])
+                out = self._d.decompress(data[i : i + 8])
             except _zstd.ZstdError as exc:
                 raise BodyError("corrupt zstd data") from exc
+            i += 8
             for j in range(0, len(out), CHUNK):
                 yield out[j : j + CHUNK]
+            if self._d.eof:  # a frame ended: another may follow
+                data, i = self._d.unused_data + data[i:], 0
+                self._d = _zstd.ZstdDecompressor().decompressobj()
+                self._open = False
 
     def finish(self) -> Iterator[bytes]:
+        if self._open:
+            raise BodyError("truncated zstd data")
         return iter(())
 
 

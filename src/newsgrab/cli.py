@@ -244,7 +244,8 @@ def _listing_line(stored: Any, fmt: Format) -> str:
 
 def _print_stored(records: Iterator[Any], fmt: Format) -> int:
     """list/search/show output for StoredArticles; returns how many were printed."""
-    from .export import json_dumps
+    if fmt in (Format.json, Format.jsonl):
+        from .export import json_dumps  # only here: the text listing need not import it (start-up)
 
     n = 0
     for stored in records:

@@ -90,6 +90,7 @@ _COMMON = (
 _COMMON_RE = re.compile("[" + _COMMON + "]")
 _CJK_RE = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\ue000-\uf8ff\uf900-\ufaff\uff61-\uff9f"
                      "\U00020000-\U0003ffff]")
+_PUA_RE = re.compile("[\ue000-\uf8ff]")
 _PLAUSIBLE = 0.25  # share of common characters a right decoding reaches (real pages: 0.4-0.8)
 _CJK = ("gb18030", "big5hkscs", "cp932", "euc_jp", "cp949")  # ties go to the first
 _CJK_ALL = frozenset(_CJK + ("iso2022_jp",))
@@ -228,15 +229,22 @@ _CP1252_TABLE = {b: bytes([b]).decode("cp1252") for b in range(0x80, 0xA0) if b 
 
 
 def _sniff_utf16(data: bytes) -> str | None:
-    """UTF-16 without BOM or label: ASCII markup then has a NUL in every other byte."""
+    """UTF-16 without BOM or label: ASCII markup then has a NUL in every other byte.
+
+    Only the markup does: a mostly Chinese page has NULs in a few percent of its code units, so the test is
+    NULs on one side (at least 5% of the units), far fewer on the other, and the sample decoding.
+    """
     sample = data[:1024]
     if len(sample) < 16 or b"\x00" not in sample:
         return None
+    sample = sample[: len(sample) & ~1]
     half = len(sample) // 2
-    if sample[1::2].count(0) > half * 0.6 and sample[0::2].count(0) < half * 0.1:
-        return "utf-16-le"
-    if sample[0::2].count(0) > half * 0.6 and sample[1::2].count(0) < half * 0.1:
-        return "utf-16-be"
+    odd, even = sample[1::2].count(0), sample[0::2].count(0)
+    for enc, ascii_side, other_side in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        # (the other side is not NUL-free: 一 is U+4E00, the first Hanzi of every block U+xx00 likewise)
+        if ascii_side >= max(8, half * 0.05) and other_side * 3 <= ascii_side:
+            if sample.decode(enc, "replace").count("\ufffd") <= 1:  # at most a pair cut at the end
+                return enc
     return None
 
 
@@ -271,6 +279,10 @@ def _counts(text: str) -> tuple[int, int]:
         if cjk >= 200 or len(text) <= size:
             break
     common = len(sample) - len(_COMMON_RE.sub("", sample)) if cjk else 0
+    if cjk and (pua := len(sample) - len(_PUA_RE.sub("", sample))):
+        # Private-use characters (GBK's user-defined area) come from reading bytes with the wrong CJK
+        # charset: each one outweighs a common character (Big5 read as GBK gives PUA and kana).
+        common = max(0, common - pua)
     return common, cjk
 
 

@@ -101,7 +101,8 @@ def csv_cell(value: Any) -> str:
     elif hasattr(value, "isoformat"):
         value = value.isoformat()
     s = str(value)
-    if s.startswith(_FORMULA_START):
+    # Spreadsheets that trim blanks on import (LibreOffice can) would see " =cmd" as a formula too.
+    if s.startswith(_FORMULA_START) or s.lstrip(" \u00a0\u3000\ufeff").startswith(_FORMULA_START):
         s = "'" + s
     return s
 

@@ -284,6 +284,8 @@ class _Fetcher:
         )
         self.slots = asyncio.Semaphore(max(1, settings.concurrency))
         self.host_slots: dict[str, asyncio.Semaphore] = {}
+        # Retry-After is about the server, not one URL: no request goes to that host before this loop time.
+        self.host_pause: dict[str, float] = {}
         self.robots: dict[tuple[str, str, int | None], asyncio.Future] = {}
         self.record = False  # keep an Exchange per request (fetch --warc)
         self.any_body = False  # accept bodies that are not pages (feeds, sitemaps)
@@ -401,7 +403,11 @@ class _Fetcher:
                     return reply
                 if reply.status in (429, 503):
                     retry_after = _parse_retry_after(reply.headers.get("retry-after"))
-            await asyncio.sleep(self._delay(attempt, retry_after))
+            delay = self._delay(attempt, retry_after)
+            if retry_after is not None:
+                until = asyncio.get_running_loop().time() + delay
+                self.host_pause[url.host] = max(self.host_pause.get(url.host, 0.0), until)
+            await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
@@ -418,8 +424,14 @@ class _Fetcher:
         host_slot = self.host_slots.get(host)
         if host_slot is None:
             host_slot = self.host_slots[host] = asyncio.Semaphore(max(1, self.settings.per_host))
-        async with host_slot, self.slots:
-            yield
+        async with host_slot:
+            # The host asked us (Retry-After) to come back later: wait holding only its own slot, before
+            # the deadline starts.
+            pause = self.host_pause.get(host, 0.0) - asyncio.get_running_loop().time()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            async with self.slots:
+                yield
 
     async def _attempt(self, url: httpx.URL, headers: dict[str, str], cap: int, truncate: bool) -> _Reply:
         """One GET under the limits and the whole-request deadline; reads the body of 2xx answers."""

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from ._decode_body import not_a_page_reason
 from .config import MiB
 from .errors import LoadError
 from .models import Page
@@ -152,6 +153,8 @@ def _unwrap(result: LoadResult, max_bytes: int) -> Iterator[LoadResult]:
             yield from warc.iter_warc_stream(io.BytesIO(result.page.data), result.input, max_bytes)
             return
         result = mhtml.unwrap(result)
+        if result.page is not None and (reason := _not_a_page(result.page.data)):
+            result = _failed(result.input, reason)  # a PDF, an image, binary junk named .html
     yield result
 
 
@@ -188,6 +191,17 @@ def _load_stdin(stream: BinaryIO, max_bytes: int) -> LoadResult:
     if not data:
         return _failed("-", "empty input")
     return LoadResult("-", Page(data=data, input="-", url=_saved_from_url(data)))
+
+
+def _not_a_page(data: bytes) -> str | None:
+    """Why ``data`` is not a saved page (a PDF, an image, binary junk named .html), or None.
+
+    The sniffing fetch uses on bodies; UTF-16 without a BOM has NUL bytes but is text.
+    """
+    if b"<\x00" in data[:64] or b"\x00<" in data[:64]:
+        return None
+    reason = not_a_page_reason(data, None)
+    return f"not an HTML or text page ({reason})" if reason else None
 
 
 def _read_capped(f: BinaryIO, max_bytes: int, *, first: int) -> bytes:

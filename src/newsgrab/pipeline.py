@@ -42,12 +42,18 @@ __all__ = ["Outcome", "STATUSES", "clean_paths", "clean_inputs", "fetch_urls", "
 STATUSES = ("saved", "duplicate", "no-content", "failed", "printed")
 OK_STATUSES = frozenset({"saved", "duplicate", "printed"})
 
-BATCH_SIZE = 50  # articles per store transaction
+# Each commit flushes the search index's pending terms into a new segment and merges segments: measured on
+# 10k generated articles, the SQL of a save costs 1.35 ms in batches of 50 and 0.9 ms in batches of 200.
+BATCH_SIZE = 200  # articles per store transaction
+BATCH_FIRST = 25  # ... but the first batch is this big, and each next one twice the last, up to BATCH_SIZE
 BATCH_DELAY = 1.0  # seconds an outcome may wait for its batch to fill
-IDLE_FLUSH = 0.2  # while the pipeline waits, a batch this old (seconds) is committed
+IDLE_FLUSH = 0.5  # while the pipeline waits, a batch this old (seconds) is committed
 WAIT_TICK = 0.05  # waits are cut in slices this long (seconds), each announced with _WAIT
 IN_PROCESS_MAX = 3  # this many pages or fewer: no process pool
-WINDOW_PER_WORKER = 4  # pages submitted ahead per worker process
+# Results are taken in input order, so a slow page at the head of the window holds the others back: with 4
+# pages per worker, the other worker ran out of work behind the slowest page of shared/data (136 ms to extract,
+# the median is 7.5 ms).
+WINDOW_PER_WORKER = 8  # pages submitted ahead per worker process
 WINDOW_BYTES = 64 * 1024 * 1024  # and never more than this much page data in flight (one page always may)
 READ_AHEAD = 8  # inputs read or fetched ahead of the extraction stage
 
@@ -550,6 +556,7 @@ def _save_stream(items: Iterator[Any], store: Any) -> Iterator[Outcome]:
     pending: list[_Done] = []
     articles = 0
     started = 0.0
+    size = BATCH_FIRST  # grows to BATCH_SIZE: the first outcomes come out soon, later batches are big
     for item in items:
         if item is _WAIT:
             # Commit while the pipeline waits anyway, but not at every wait: with several workers the next
@@ -573,9 +580,10 @@ def _save_stream(items: Iterator[Any], store: Any) -> Iterator[Outcome]:
         pending.append(item)
         if item.article is not None:
             articles += 1
-        if articles >= BATCH_SIZE or time.monotonic() - started >= BATCH_DELAY:
+        if articles >= size or time.monotonic() - started >= BATCH_DELAY:
             yield from _save_batch(store, pending)
             pending, articles = [], 0
+            size = min(BATCH_SIZE, size * 2)
     if pending:
         yield from _save_batch(store, pending)
 

@@ -14,20 +14,26 @@ def to_text(blocks: list[Block]) -> str:
     return "\n\n".join(b.text for b in blocks if b.text)
 
 
+def _md(s: str) -> str:
+    """Page text is text: characters a Markdown viewer would read as HTML or as a link are escaped,
+    so a quoted '<script>' or '[x](javascript:...)' never becomes live markup in an export."""
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("[", "\\[").replace("]", "\\]")
+
+
 def _md_escape_cell(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", " ")
+    return _md(s).replace("|", "\\|").replace("\n", " ")
 
 
 def to_markdown(blocks: list[Block]) -> str:
     out: list[str] = []
     for b in blocks:
         if b.kind == "h":
-            out.append("#" * max(2, min(b.level, 6)) + " " + b.text)
+            out.append("#" * max(2, min(b.level, 6)) + " " + _md(b.text))
         elif b.kind == "li":
             indent = "  " * max(0, b.level - 1)
-            out.append(f"{indent}{f'{b.number or 1}.' if b.ordered else '-'} {b.text}")
+            out.append(f"{indent}{f'{b.number or 1}.' if b.ordered else '-'} {_md(b.text)}")
         elif b.kind == "quote":
-            out.append("> " + b.text)
+            out.append("> " + _md(b.text))
         elif b.kind == "pre":
             fence = "````" if "```" in b.text else "```"
             out.append(f"{fence}\n{b.text}\n{fence}")
@@ -38,7 +44,7 @@ def to_markdown(blocks: list[Block]) -> str:
             lines += ["| " + " | ".join(_md_escape_cell(c) for c in r) + " |" for r in rows[1:]]
             out.append("\n".join(lines))
         else:
-            out.append(b.text)
+            out.append(_md(b.text))
     # Consecutive list items form one list: join them with single newlines.
     md: list[str] = []
     prev_li = False
