@@ -7,7 +7,9 @@
 The RSS of the whole newsgrab process tree (the CLI process, the fork server and the extraction workers) is
 summed and sampled every ``--interval`` seconds (psutil when installed, else /proc/PID/status); the peak is
 reported, with the number of processes at that moment, and the peaks of the CLI process ("parent") and of the
-biggest child (a worker, or the fork server). Pages are the real pages
+biggest child (a worker, or the fork server), and the peak of the summed PSS (``/proc/PID/smaps_rollup``: pages
+shared by the fork server and the workers it forked are divided among them instead of counted in each, so the
+PSS sum is the memory the batch really takes; summed RSS counts the shared pages once per process). Pages are the real pages
 of ``<repo>/../shared/data``, replicated and marked as in ``batch.py`` (``benchkit.Corpus``): ``clean`` reads
 them from a temporary folder, ``fetch`` downloads them from the local server of ``fetch_bench.py`` (127.0.0.1-8,
 20-100 ms per answer, ``--ignore-robots``). Every run uses a fresh store. The goal: at most 200 MB, and flat
@@ -51,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"--workers {args.workers}; RSS of the process tree sampled every {args.interval:g} s")
             print(f"machine: {bk.cpu_info()}; python {sys.version.split()[0]}")
             print(f"\n{'command':<7} {'pages':>6} {'seconds':>8} {'pages/s':>8} {'peak RSS':>9} {'procs':>6} "
-                  f"{'parent':>7} {'child':>7} {'samples':>8}  statuses")
+                  f"{'parent':>7} {'child':>7} {'PSS':>7} {'samples':>8}  statuses")
             for n in sizes:
                 folder = tmp / "pages"
                 if "clean" in commands:
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
                         statuses += f"  exit {res['code']}: {res['stderr'][-300:]}"
                     print(f"{what:<7} {n:>6} {res['seconds']:>8.1f} {res['pages'] / res['seconds']:>8.1f} "
                           f"{mb(res['peak_rss']):>9} {res['peak_procs']:>6} {mb(res['parent_rss']):>7} "
-                          f"{mb(res['child_rss']):>7} {res['samples']:>8}  {statuses}",
+                          f"{mb(res['child_rss']):>7} {mb(res['peak_pss']):>7} {res['samples']:>8}  {statuses}",
                           flush=True)
                 if folder.exists():
                     import shutil
@@ -93,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: list[str], tmp: Path, interval: float) -> dict:
     store = bk.fresh_store(tmp, "mem")
     res = bk.run_cli([*args, "--format", "jsonl", "-q", "--store", str(store)], bk.bench_env(tmp), sample=True,
-                     interval=interval)
+                     interval=interval, pss=True)
     res["counts"] = bk.count_statuses(res["stdout"])
     res["pages"] = sum(res["counts"].values())
     bk.fresh_store(tmp, "mem")

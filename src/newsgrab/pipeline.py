@@ -152,7 +152,7 @@ def _trim_heap() -> None:
                 _malloc_trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
         except (OSError, AttributeError, ImportError):
             _malloc_trim = False
-    if _malloc_trim and not os.environ.get("NG_NOTRIM"):
+    if _malloc_trim:
         _malloc_trim(0)
 
 
@@ -348,6 +348,11 @@ class _Extractors:
         self.pages = 0
 
     @property
+    def undecided(self) -> bool:
+        """True while a pool may still be started (it starts on the page after IN_PROCESS_MAX)."""
+        return not self.disabled and self.pool is None
+
+    @property
     def limit(self) -> int:
         """Pages to hold in the window: enough to keep every worker busy, few when there are none."""
         return 2 if self.disabled else max(self.workers * WINDOW_PER_WORKER, 2)
@@ -394,6 +399,7 @@ def _extract_stream(source: Any, workers: int, prepare: bool = False) -> Iterato
     """
     window: deque[_Entry] = deque()
     window_bytes = 0
+    pooled = False  # a page has gone to the process pool
     ex = _Extractors(workers)
 
     try:
@@ -402,7 +408,10 @@ def _extract_stream(source: Any, workers: int, prepare: bool = False) -> Iterato
             while not source.done and len(window) < ex.limit and (window_bytes < WINDOW_BYTES or not window):
                 job = source.poll()
                 if job is _EMPTY:
-                    if window:
+                    # Work on what is here, unless the pool is still undecided: then wait for a page more
+                    # (or the end), rather than extract the first ones in this process only to start the pool
+                    # one page later (this process would keep the extractor and a parse's memory for good).
+                    if window and not ex.undecided:
                         break
                     yield _WAIT
                     job = source.get(timeout=WAIT_TICK)
@@ -418,6 +427,13 @@ def _extract_stream(source: Any, workers: int, prepare: bool = False) -> Iterato
                     if prepare and job.target_id is None and job.refresh_id is None:
                         entry.save = (page.input, page.etag, page.last_modified)
                     entry.future = ex.submit(page, entry.save)
+                    if entry.future is not None and not pooled:
+                        # The pool has just started: the few pages before it go there too, so that this
+                        # process neither imports the extractor nor keeps what a parse left (parent RSS).
+                        pooled = True
+                        for e in window:
+                            if e.future is None and e.job.page is not None and e.job.outcome is None:
+                                e.future = ex.submit(e.job.page, e.save)
                 window.append(entry)
             if not window:
                 if source.done:
