@@ -95,12 +95,8 @@ def parse_date(value: str | None, *, now: datetime | None = None, local_tz: tzin
     if not value:
         return None
     v = value.strip()[:200]
-    m = _ISO.search(v)
-    if m:
-        return _plausible(_from_iso(m, local_tz), now)
-    m = _CJK_DATE.search(v)
-    if m:
-        return _plausible(_from_cjk(m, local_tz), now)
+    # Forms only metadata uses come first; everything else (ISO 8601, Chinese, day-first, month
+    # names, relative) is what find_date_in_text reads in visible text too.
     if re.fullmatch(r"\d{10}(?:\d{3})?", v):  # a Unix timestamp
         try:
             return _plausible(datetime.fromtimestamp(int(v[:10]), timezone.utc), now)
@@ -112,7 +108,7 @@ def parse_date(value: str | None, *, now: datetime | None = None, local_tz: tzin
         except (TypeError, ValueError, IndexError):
             pass
     m = re.search(r"\b((?:19|20)\d{2})(\d{2})(\d{2})\b", v)
-    if m and not _DMY.search(v):
+    if m and not _DMY.search(v) and not _ISO.search(v) and not _CJK_DATE.search(v):
         dt = _mk(m[1], m[2], m[3])
         if dt:
             return _plausible(dt, now)
