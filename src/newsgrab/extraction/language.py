@@ -9,15 +9,17 @@ the text: characters that exist in only one of the two scripts decide.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 __all__ = ["detect_language"]
 
 # Frequent characters whose form differs between the scripts (Traditional, Simplified).
 _HANT = set("這個們來為說國時會對學過還後發經開關與從當無現實點頭長門問間聽見電話車東將體處對應氣錢麼讓請邊記認號響總類進運達過機與場區園際產業經濟術報導傳統華臺灣總統數據環計劃設轉載讀寫聯絡網絡營資訊視頻廣範團隊價値雙員選舉議組織係專屬際")
 _HANS = set("这个们来为说国时会对学过还后发经开关与从当无现实点头长门问间听见电话车东将体处应气钱么让请边记认号响总类进运达机场区园际产业济术报导传统华湾统数据环计划设转载读写联络网营资讯视频广范团队价值双员选举议组织系专属")
-_KANA = re.compile(r"[\u3040-\u30ff]")
-_HANGUL = re.compile(r"[\uac00-\ud7af]")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+# Runs, not single characters: counting by runs (see _count) makes a few strings instead of one per character.
+_KANA = re.compile(r"[\u3040-\u30ff]+")
+_HANGUL = re.compile(r"[\uac00-\ud7af]+")
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
 _WORD = re.compile(r"[a-zà-öø-ÿąćęłńśźżčďěňřšťůžğış]+")
 _STOPWORDS = {
     "en": "the and of to in is that for it was on with as are be this by from have at not",
@@ -36,26 +38,33 @@ _STOPWORDS = {
 }
 # Other scripts name their language (or family) outright.
 _SCRIPTS = [
-    (re.compile(r"[\u0400-\u04ff]"), "ru"), (re.compile(r"[\u0370-\u03ff]"), "el"),
-    (re.compile(r"[\u0600-\u06ff]"), "ar"), (re.compile(r"[\u0590-\u05ff]"), "he"),
-    (re.compile(r"[\u0e00-\u0e7f]"), "th"),
+    (re.compile(r"[\u0400-\u04ff]+"), "ru"), (re.compile(r"[\u0370-\u03ff]+"), "el"),
+    (re.compile(r"[\u0600-\u06ff]+"), "ar"), (re.compile(r"[\u0590-\u05ff]+"), "he"),
+    (re.compile(r"[\u0e00-\u0e7f]+"), "th"),
 ]
 _STOP_SETS = {lang: set(words.split()) for lang, words in _STOPWORDS.items()}
+_HANT_RE = re.compile("[" + "".join(sorted(_HANT)) + "]+")
+_HANS_RE = re.compile("[" + "".join(sorted(_HANS)) + "]+")
+
+
+def _count(pattern: re.Pattern, text: str) -> int:
+    """Characters of `text` matched by `pattern` (a character class with +)."""
+    return sum(map(len, pattern.findall(text)))
 
 
 def detect_language(text: str, declared: str | None = None) -> str | None:
     sample = text[:3000]
-    han = len(_HAN.findall(sample))
-    kana = len(_KANA.findall(sample))
-    hangul = len(_HANGUL.findall(sample))
+    han = _count(_HAN, sample)
+    kana = _count(_KANA, sample)
+    hangul = _count(_HANGUL, sample)
     letters = max(1, len(sample))
     if kana > 20 and kana * 10 > han:
         return "ja"
     if hangul > 20 and hangul > han:
         return "ko"
     if han > 0.2 * letters or (han > 30 and han > 0.1 * letters):
-        trad = sum(1 for ch in sample if ch in _HANT)
-        simp = sum(1 for ch in sample if ch in _HANS)
+        trad = _count(_HANT_RE, sample)
+        simp = _count(_HANS_RE, sample)
         if trad > simp:
             return "zh-Hant"
         if simp > trad:
@@ -63,13 +72,14 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
         return _zh_from_declared(declared)
     base = _primary(declared)
     for pattern, lang in _SCRIPTS:
-        if len(pattern.findall(sample)) > 0.3 * letters:
+        if _count(pattern, sample) > 0.3 * letters:
             return base if base and base != "en" else lang
     if base and base not in _STOP_SETS and base not in ("en", "zh", "ja", "ko"):
         return base  # a declared language we cannot check: trust it
     words = _WORD.findall(sample.lower())
     if len(words) >= 20:
-        counts = {lang: sum(1 for w in words if w in stops) for lang, stops in _STOP_SETS.items()}
+        seen = Counter(words)
+        counts = {lang: sum(seen[w] for w in stops) for lang, stops in _STOP_SETS.items()}
         best = max(counts, key=counts.get)
         if counts[best] >= 3 and (base is None or base not in counts or counts[best] > 1.5 * counts.get(base, 0)):
             return best

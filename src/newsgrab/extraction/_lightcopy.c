@@ -1,0 +1,513 @@
+/* The light-tree copy of dom.py, in C.
+ *
+ * dom._copy walks lexbor's tree through selectolax: every child costs a Python node wrapper, a tag
+ * lookup and an attribute dict, about 2 ms on a typical news page, three times the parse itself.
+ * This module does the same walk on lexbor's own nodes and builds the same `El` objects, measured
+ * the same way. dom.py keeps the Python walk as the reference: it uses this one only after checking,
+ * once per process, that both give the same tree (see dom._fast_copy), and falls back when the
+ * extension is missing or disagrees.
+ *
+ * Nothing here links against lexbor. selectolax carries lexbor inside its own extension module and
+ * exports its symbols; init() looks up the handful it needs in that already-loaded module. The one
+ * layout read directly is a text node's data (lexbor's lxb_dom_character_data_t: a node, then a
+ * lexbor_str_t), the same cast selectolax itself makes; the self-check covers it.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+#include <dlfcn.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef unsigned char lxb_char_t;
+typedef struct { lxb_char_t *data; size_t length; } lexbor_str_t;
+
+/* lexbor's lxb_dom_node_t (source/lexbor/dom/interfaces/node.h), only to find where a text node's
+ * data starts: it follows the node struct. */
+typedef struct lxb_dom_node lxb_dom_node_t;
+struct lxb_dom_node {
+    void *events;
+    uintptr_t local_name;
+    uintptr_t prefix;
+    uintptr_t ns;
+    void *owner_document;
+    lxb_dom_node_t *next;
+    lxb_dom_node_t *prev;
+    lxb_dom_node_t *parent;
+    lxb_dom_node_t *first_child;
+    lxb_dom_node_t *last_child;
+    void *user;
+    int type;
+};
+typedef struct { lxb_dom_node_t node; lexbor_str_t data; } lxb_dom_character_data_t;
+
+enum { NODE_ELEMENT = 1, NODE_TEXT = 3 };
+
+typedef lxb_dom_node_t *(*node_fn)(lxb_dom_node_t *);
+typedef int (*type_fn)(lxb_dom_node_t *);
+typedef uintptr_t (*tag_id_fn)(lxb_dom_node_t *);
+typedef const lxb_char_t *(*name_fn)(void *, size_t *);
+typedef void *(*attr_fn)(void *);
+
+static node_fn first_child, next_sibling, parent_of;
+static type_fn node_type;
+static tag_id_fn tag_id;
+static name_fn element_local_name, attr_name, attr_value;
+static attr_fn first_attr, next_attr;
+
+/* The El class and where its slots live (read from its member descriptors). */
+static PyTypeObject *El_type;
+static Py_ssize_t off_tag, off_hint, off_attrs, off_children, off_parent, off_score, off_text_len,
+    off_link_len, off_punct, off_flag, off_direct;
+static PyObject *skip_tags, *block_tags, *inline_tags; /* frozensets of tag names */
+static PyObject *zero_float, *empty_str, *str_start;
+static int max_depth;
+
+/* Per tag id: interned name and its class bits, filled on first sight. */
+#define TAG_CACHE 2048
+enum { T_KNOWN = 1, T_SKIP = 2, T_BLOCK = 4, T_INLINE = 8, T_A = 16, T_BR = 32, T_ARIA = 64 };
+static PyObject *tag_names[TAG_CACHE];
+static unsigned char tag_bits[TAG_CACHE];
+
+static inline void set_slot(PyObject *o, Py_ssize_t off, PyObject *v) /* steals v */
+{
+    PyObject **p = (PyObject **)((char *)o + off);
+    PyObject *old = *p;
+    *p = v;
+    Py_XDECREF(old);
+}
+
+static int set_int_slot(PyObject *o, Py_ssize_t off, Py_ssize_t v)
+{
+    PyObject *n = PyLong_FromSsize_t(v);
+    if (!n) return -1;
+    set_slot(o, off, n);
+    return 0;
+}
+
+static int classify(PyObject *name)
+{
+    int bits = T_KNOWN, r;
+    if ((r = PySet_Contains(skip_tags, name)) < 0) return -1;
+    if (r) bits |= T_SKIP;
+    if ((r = PySet_Contains(block_tags, name)) < 0) return -1;
+    if (r) bits |= T_BLOCK;
+    if ((r = PySet_Contains(inline_tags, name)) < 0) return -1;
+    if (r) bits |= T_INLINE;
+    if (PyUnicode_CompareWithASCIIString(name, "a") == 0) bits |= T_A;
+    if (PyUnicode_CompareWithASCIIString(name, "br") == 0) bits |= T_BR;
+    if (PyUnicode_CompareWithASCIIString(name, "div") == 0 || PyUnicode_CompareWithASCIIString(name, "span") == 0 ||
+        PyUnicode_CompareWithASCIIString(name, "ul") == 0 || PyUnicode_CompareWithASCIIString(name, "section") == 0)
+        bits |= T_ARIA;
+    return bits;
+}
+
+/* The element's tag name (new reference) and its class bits. */
+static PyObject *tag_of(lxb_dom_node_t *node, int *bits)
+{
+    uintptr_t id = tag_id(node);
+    if (id < TAG_CACHE && tag_names[id]) {
+        *bits = tag_bits[id];
+        Py_INCREF(tag_names[id]);
+        return tag_names[id];
+    }
+    size_t len = 0;
+    const lxb_char_t *s = element_local_name(node, &len);
+    PyObject *name = PyUnicode_DecodeUTF8((const char *)(s ? s : (const lxb_char_t *)""), s ? (Py_ssize_t)len : 0, "replace");
+    if (!name) return NULL;
+    PyUnicode_InternInPlace(&name);
+    int b = classify(name);
+    if (b < 0) { Py_DECREF(name); return NULL; }
+    if (id < TAG_CACHE) {
+        Py_INCREF(name);
+        tag_names[id] = name;
+        tag_bits[id] = (unsigned char)b;
+    }
+    *bits = b;
+    return name;
+}
+
+/* Python's str.strip() whitespace, in UTF-8: the width of the whitespace character at s[0] /
+ * ending at s[len-1], or 0. */
+static inline int ws_at(const lxb_char_t *s, size_t len)
+{
+    lxb_char_t c = s[0];
+    if (c == ' ' || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f)) return 1;
+    if (c == 0xc2 && len >= 2 && (s[1] == 0x85 || s[1] == 0xa0)) return 2;
+    if (len >= 3) {
+        if (c == 0xe1 && s[1] == 0x9a && s[2] == 0x80) return 3;                 /* U+1680 */
+        if (c == 0xe2 && s[1] == 0x80 && ((s[2] >= 0x80 && s[2] <= 0x8a) || s[2] == 0xa8 || s[2] == 0xa9 || s[2] == 0xaf))
+            return 3;                                                             /* U+2000-200A, 2028, 2029, 202F */
+        if (c == 0xe2 && s[1] == 0x81 && s[2] == 0x9f) return 3;                 /* U+205F */
+        if (c == 0xe3 && s[1] == 0x80 && s[2] == 0x80) return 3;                 /* U+3000 */
+    }
+    return 0;
+}
+
+static inline int ws_before(const lxb_char_t *s, size_t len)
+{
+    lxb_char_t c = s[len - 1];
+    if (c < 0x80) return (c == ' ' || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f)) ? 1 : 0;
+    if (len >= 2 && s[len - 2] == 0xc2 && (c == 0x85 || c == 0xa0)) return 2;
+    if (len >= 3 && ws_at(s + len - 3, 3) == 3) return 3;
+    return 0;
+}
+
+/* Trim like str.strip(); return the trimmed length in bytes and its start. */
+static size_t trimmed(const lxb_char_t *s, size_t len, const lxb_char_t **start)
+{
+    int w;
+    while (len && (w = ws_at(s, len))) { s += w; len -= w; }
+    while (len && (w = ws_before(s, len))) len -= w;
+    *start = s;
+    return len;
+}
+
+/* Commas and full stops, Latin and CJK: dom.py's sentence-punctuation count. */
+static Py_ssize_t punctuation(const lxb_char_t *s, size_t len)
+{
+    Py_ssize_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        lxb_char_t c = s[i];
+        if (c == ',' || c == '.') n++;
+        else if (i + 2 < len && ((c == 0xef && s[i + 1] == 0xbc && s[i + 2] == 0x8c) ||          /* ， */
+                                 (c == 0xe3 && s[i + 1] == 0x80 && (s[i + 2] == 0x82 || s[i + 2] == 0x81)))) { /* 。、 */
+            n++;
+            i += 2;
+        }
+    }
+    return n;
+}
+
+static inline lexbor_str_t *text_data(lxb_dom_node_t *node)
+{
+    return &((lxb_dom_character_data_t *)node)->data;
+}
+
+/* case-insensitive "word\s*:\s*value" anywhere in s */
+static int has_decl(const lxb_char_t *s, size_t len, const char *word, const char *value)
+{
+    size_t wl = strlen(word), vl = strlen(value);
+    for (size_t i = 0; i + wl <= len; i++) {
+        size_t k = 0;
+        while (k < wl && (s[i + k] | 0x20) == (lxb_char_t)word[k]) k++;
+        if (k < wl) continue;
+        size_t j = i + wl;
+        while (j < len && (s[j] == ' ' || (s[j] >= 0x09 && s[j] <= 0x0d))) j++;
+        if (j >= len || s[j] != ':') continue;
+        j++;
+        while (j < len && (s[j] == ' ' || (s[j] >= 0x09 && s[j] <= 0x0d))) j++;
+        if (j + vl > len) continue;
+        k = 0;
+        while (k < vl && (s[j + k] | 0x20) == (lxb_char_t)value[k]) k++;
+        if (k == vl) return 1;
+    }
+    return 0;
+}
+
+static inline int name_is(const lxb_char_t *n, size_t len, const char *lit)
+{
+    size_t l = strlen(lit);
+    return len == l && memcmp(n, lit, l) == 0;
+}
+
+/* "class id" lower-cased, as dom.py builds it. */
+static PyObject *make_hint(const lxb_char_t *cls, size_t cl, const lxb_char_t *ident, size_t il)
+{
+    if (!cls || !cl) { cls = ident; cl = ident ? il : 0; ident = NULL; il = 0; }
+    if (!cls || !cl) { Py_INCREF(empty_str); return empty_str; }
+    size_t total = cl + (ident && il ? il + 1 : 0);
+    char stackbuf[256];
+    char *buf = total <= sizeof stackbuf ? stackbuf : PyMem_Malloc(total);
+    if (!buf) return PyErr_NoMemory();
+    memcpy(buf, cls, cl);
+    if (ident && il) { buf[cl] = ' '; memcpy(buf + cl + 1, ident, il); }
+    int ascii = 1;
+    for (size_t i = 0; i < total; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        if (c >= 0x80) { ascii = 0; break; }
+        if (c >= 'A' && c <= 'Z') buf[i] = (char)(c | 0x20);
+    }
+    PyObject *s = PyUnicode_DecodeUTF8(buf, (Py_ssize_t)total, "replace");
+    if (buf != stackbuf) PyMem_Free(buf);
+    if (!s || ascii) return s;
+    PyObject *lower = PyObject_CallMethod(s, "lower", NULL);
+    Py_DECREF(s);
+    return lower;
+}
+
+/* selectolax's node.text(separator=" "): every text node of the subtree, joined by one space. */
+static PyObject *deep_text(lxb_dom_node_t *top)
+{
+    PyObject *parts = PyList_New(0);
+    if (!parts) return NULL;
+    lxb_dom_node_t *node = first_child(top);
+    while (node) {
+        if (node_type(node) == NODE_TEXT) {
+            lexbor_str_t *d = text_data(node);
+            PyObject *t = PyUnicode_DecodeUTF8((const char *)d->data, d->data ? (Py_ssize_t)d->length : 0, "replace");
+            if (!t || PyList_Append(parts, t) < 0) { Py_XDECREF(t); Py_DECREF(parts); return NULL; }
+            Py_DECREF(t);
+        }
+        lxb_dom_node_t *down = first_child(node);
+        if (down) { node = down; continue; }
+        while (node != top && !next_sibling(node)) node = parent_of(node);
+        node = node == top ? NULL : next_sibling(node);
+    }
+    PyObject *sep = PyUnicode_FromString(" ");
+    PyObject *joined = sep ? PyUnicode_Join(sep, parts) : NULL;
+    Py_XDECREF(sep);
+    Py_DECREF(parts);
+    return joined;
+}
+
+typedef struct { Py_ssize_t tl, ll, pu, direct, flag; } Measure;
+
+static int store_measure(PyObject *el, const Measure *m)
+{
+    if (set_int_slot(el, off_text_len, m->tl) < 0 || set_int_slot(el, off_link_len, m->ll) < 0 ||
+        set_int_slot(el, off_punct, m->pu) < 0 || set_int_slot(el, off_flag, m->flag) < 0 ||
+        set_int_slot(el, off_direct, m->direct) < 0)
+        return -1;
+    return 0;
+}
+
+static PyObject *new_el(PyObject *tag, PyObject *hint, PyObject *attrs, PyObject *parent)
+{
+    PyObject *el = El_type->tp_alloc(El_type, 0);
+    if (!el) return NULL;
+    PyObject *children = PyList_New(0);
+    if (!children) { Py_DECREF(el); return NULL; }
+    Py_INCREF(tag); set_slot(el, off_tag, tag);
+    Py_INCREF(hint); set_slot(el, off_hint, hint);
+    Py_INCREF(attrs); set_slot(el, off_attrs, attrs);
+    set_slot(el, off_children, children);
+    Py_INCREF(parent); set_slot(el, off_parent, parent);
+    Py_INCREF(zero_float); set_slot(el, off_score, zero_float);
+    return el;
+}
+
+/* Copy the children of `node` under `parent` and measure `parent`; mirrors dom._copy line by line. */
+static int copy_children(lxb_dom_node_t *node, PyObject *parent, int depth, int in_link, PyObject *texty, Measure *out)
+{
+    PyObject *children = *(PyObject **)((char *)parent + off_children);
+    Measure m = {0, 0, 0, 0, 0};
+    for (lxb_dom_node_t *child = first_child(node); child; child = next_sibling(child)) {
+        int type = node_type(child);
+        if (type == NODE_TEXT) {
+            lexbor_str_t *d = text_data(child);
+            if (!d->data || !d->length) continue;
+            PyObject *t = PyUnicode_DecodeUTF8((const char *)d->data, (Py_ssize_t)d->length, "replace");
+            if (!t) return -1;
+            int err = PyList_Append(children, t);
+            Py_DECREF(t);
+            if (err < 0) return -1;
+            const lxb_char_t *s;
+            size_t n = trimmed(d->data, d->length, &s);
+            if (n) {
+                m.tl += n;
+                m.direct += n;
+                if (in_link) m.ll += n;
+                if (n > 10) m.pu += punctuation(s, n);
+            }
+            continue;
+        }
+        if (type != NODE_ELEMENT) continue;
+        int bits;
+        PyObject *tag = tag_of(child, &bits);
+        if (!tag) return -1;
+        if (bits & T_SKIP || PyUnicode_GET_LENGTH(tag) == 0) { Py_DECREF(tag); continue; }
+
+        const lxb_char_t *cls = NULL, *ident = NULL, *start = NULL;
+        size_t cl = 0, il = 0, sl = 0;
+        int hidden = 0, has_start = 0;
+        for (void *a = first_attr(child); a; a = next_attr(a)) {
+            size_t nl = 0, vl = 0;
+            const lxb_char_t *n = attr_name(a, &nl);
+            if (!n) continue;
+            const lxb_char_t *v = attr_value(a, &vl);
+            if (!v) vl = 0;
+            if (name_is(n, nl, "class")) { if (!cls) { cls = v; cl = vl; } }
+            else if (name_is(n, nl, "id")) { if (!ident) { ident = v; il = vl; } }
+            else if (name_is(n, nl, "hidden")) hidden = 1;
+            else if (name_is(n, nl, "aria-hidden")) { if (bits & T_ARIA && v && vl == 4 && memcmp(v, "true", 4) == 0) hidden = 1; }
+            else if (name_is(n, nl, "style")) {
+                if (v && (has_decl(v, vl, "display", "none") || has_decl(v, vl, "visibility", "hidden"))) hidden = 1;
+            }
+            else if (name_is(n, nl, "start")) { has_start = 1; start = v; sl = vl; }
+        }
+        if (hidden) { Py_DECREF(tag); continue; }
+        PyObject *hint = make_hint(cls, cl, ident, il);
+        if (!hint) { Py_DECREF(tag); return -1; }
+        PyObject *attrs = Py_None;
+        Py_INCREF(attrs);
+        if (has_start) {  /* the one attribute later passes read: <ol start> */
+            Py_DECREF(attrs);
+            attrs = PyDict_New();
+            PyObject *v = start ? PyUnicode_DecodeUTF8((const char *)start, (Py_ssize_t)sl, "replace") : (Py_INCREF(Py_None), Py_None);
+            if (!attrs || !v || PyDict_SetItem(attrs, str_start, v) < 0) {
+                Py_XDECREF(v); Py_XDECREF(attrs); Py_DECREF(hint); Py_DECREF(tag); return -1;
+            }
+            Py_DECREF(v);
+        }
+        PyObject *el = new_el(tag, hint, attrs, parent);
+        Py_DECREF(hint);
+        Py_DECREF(attrs);
+        Py_DECREF(tag);
+        if (!el) return -1;
+        int err = PyList_Append(children, el);
+        Py_DECREF(el); /* the list holds it */
+        if (err < 0) return -1;
+
+        Measure cm = {0, 0, 0, 0, 0};
+        lxb_dom_node_t *only = first_child(child);
+        if (bits & T_A && only && node_type(only) == NODE_TEXT && !next_sibling(only)) {
+            /* Most links hold one text node: read it without walking into the link (dom.py does the same). */
+            lexbor_str_t *d = text_data(only);
+            const lxb_char_t *s = NULL;
+            size_t n = d->data ? trimmed(d->data, d->length, &s) : 0;
+            if (n) {
+                PyObject *t = PyUnicode_DecodeUTF8((const char *)d->data, (Py_ssize_t)d->length, "replace");
+                if (!t) return -1;
+                PyObject *ech = *(PyObject **)((char *)el + off_children);
+                err = PyList_Append(ech, t);
+                Py_DECREF(t);
+                if (err < 0) return -1;
+            }
+            cm.tl = cm.ll = cm.direct = (Py_ssize_t)n;
+            cm.pu = n > 10 ? punctuation(s, n) : 0;
+            if (store_measure(el, &cm) < 0) return -1;
+        } else if (depth < max_depth) {
+            if (copy_children(child, el, depth + 1, in_link || (bits & T_A), texty, &cm) < 0) return -1;
+        } else {
+            PyObject *txt = deep_text(child);
+            if (!txt) return -1;
+            Py_ssize_t n = 0;
+            if (PyUnicode_GET_LENGTH(txt)) {
+                PyObject *ech = *(PyObject **)((char *)el + off_children);
+                if (PyList_Append(ech, txt) < 0) { Py_DECREF(txt); return -1; }
+                Py_ssize_t bl;
+                const char *u = PyUnicode_AsUTF8AndSize(txt, &bl);
+                if (!u) { Py_DECREF(txt); return -1; }
+                const lxb_char_t *s;
+                n = (Py_ssize_t)trimmed((const lxb_char_t *)u, (size_t)bl, &s);
+            }
+            Py_DECREF(txt);
+            cm.tl = cm.direct = n;
+            if (store_measure(el, &cm) < 0) return -1;
+        }
+        if (cm.tl) {
+            m.tl += cm.tl;
+            m.ll += cm.ll;
+            m.pu += cm.pu;
+            if (bits & T_BLOCK) m.flag = 1;
+            else if (bits & (T_INLINE | T_BR)) m.direct += cm.tl;
+        } else if (bits & T_BLOCK) {
+            m.flag = 1;
+        }
+    }
+    if (store_measure(parent, &m) < 0) return -1;
+    if (m.tl >= 25 && PyList_Append(texty, parent) < 0) return -1;
+    *out = m;
+    return 0;
+}
+
+static PyObject *py_copy(PyObject *self, PyObject *args)
+{
+    (void)self;
+    unsigned long long addr;
+    PyObject *root, *texty;
+    if (!El_type) { PyErr_SetString(PyExc_RuntimeError, "_lightcopy.init() was not called"); return NULL; }
+    if (!PyArg_ParseTuple(args, "KOO!", &addr, &root, &PyList_Type, &texty)) return NULL;
+    if (!PyObject_TypeCheck(root, El_type)) { PyErr_SetString(PyExc_TypeError, "root must be an El"); return NULL; }
+    Measure m;
+    if (copy_children((lxb_dom_node_t *)(uintptr_t)addr, root, 0, 0, texty, &m) < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
+/* Clear the parent links of a light tree so it dies by reference counting, not by the cycle collector. */
+static int release(PyObject *el, int depth)
+{
+    set_slot(el, off_parent, (Py_INCREF(Py_None), Py_None));
+    PyObject *children = *(PyObject **)((char *)el + off_children);
+    if (!children || !PyList_Check(children) || depth > 10000) return 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(children); i++) {
+        PyObject *c = PyList_GET_ITEM(children, i);
+        if (Py_TYPE(c) == El_type && release(c, depth + 1) < 0) return -1;
+    }
+    return 0;
+}
+
+static PyObject *py_release(PyObject *self, PyObject *root)
+{
+    (void)self;
+    if (!El_type || !PyObject_TypeCheck(root, El_type)) { PyErr_SetString(PyExc_TypeError, "release() takes an El"); return NULL; }
+    if (release(root, 0) < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
+static Py_ssize_t slot_offset(PyObject *cls, const char *name)
+{
+    PyObject *d = PyObject_GetAttrString(cls, name);
+    if (!d) return -1;
+    if (!PyObject_TypeCheck(d, &PyMemberDescr_Type)) {
+        Py_DECREF(d);
+        PyErr_Format(PyExc_TypeError, "El.%s is not a slot", name);
+        return -1;
+    }
+    Py_ssize_t off = ((PyMemberDescrObject *)d)->d_member->offset;
+    Py_DECREF(d);
+    return off;
+}
+
+#define LOOKUP(var, type, sym) \
+    if (!(var = (type)dlsym(h, sym))) { PyErr_Format(PyExc_ImportError, "selectolax does not export %s", sym); return NULL; }
+
+static PyObject *py_init(PyObject *self, PyObject *args)
+{
+    (void)self;
+    const char *path;
+    PyObject *cls;
+    if (!PyArg_ParseTuple(args, "sO!O!O!O!i", &path, &PyType_Type, &cls, &PyFrozenSet_Type, &skip_tags,
+                          &PyFrozenSet_Type, &block_tags, &PyFrozenSet_Type, &inline_tags, &max_depth))
+        return NULL;
+    /* RTLD_NOLOAD: the module is already loaded by `import selectolax.lexbor`; this only gets a handle. */
+    void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+    if (!h) { PyErr_Format(PyExc_ImportError, "cannot open %s: %s", path, dlerror()); return NULL; }
+    LOOKUP(first_child, node_fn, "lxb_dom_node_first_child_noi");
+    LOOKUP(next_sibling, node_fn, "lxb_dom_node_next_noi");
+    LOOKUP(parent_of, node_fn, "lxb_dom_node_parent_noi");
+    LOOKUP(node_type, type_fn, "lxb_dom_node_type_noi");
+    LOOKUP(tag_id, tag_id_fn, "lxb_dom_node_tag_id_noi");
+    LOOKUP(element_local_name, name_fn, "lxb_dom_element_local_name");
+    LOOKUP(first_attr, attr_fn, "lxb_dom_element_first_attribute_noi");
+    LOOKUP(next_attr, attr_fn, "lxb_dom_element_next_attribute_noi");
+    LOOKUP(attr_name, name_fn, "lxb_dom_attr_qualified_name");
+    LOOKUP(attr_value, name_fn, "lxb_dom_attr_value_noi");
+    Py_INCREF(skip_tags); Py_INCREF(block_tags); Py_INCREF(inline_tags);
+    if ((off_tag = slot_offset(cls, "tag")) < 0 || (off_hint = slot_offset(cls, "hint")) < 0 ||
+        (off_attrs = slot_offset(cls, "attrs")) < 0 || (off_children = slot_offset(cls, "children")) < 0 ||
+        (off_parent = slot_offset(cls, "parent")) < 0 || (off_score = slot_offset(cls, "score")) < 0 ||
+        (off_text_len = slot_offset(cls, "text_len")) < 0 || (off_link_len = slot_offset(cls, "link_len")) < 0 ||
+        (off_punct = slot_offset(cls, "punct")) < 0 || (off_flag = slot_offset(cls, "flag")) < 0 ||
+        (off_direct = slot_offset(cls, "direct")) < 0)
+        return NULL;
+    Py_INCREF(cls);
+    El_type = (PyTypeObject *)cls;
+    if (!zero_float && !(zero_float = PyFloat_FromDouble(0.0))) return NULL;
+    if (!empty_str && !(empty_str = PyUnicode_FromString(""))) return NULL;
+    if (!str_start && !(str_start = PyUnicode_InternFromString("start"))) return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"init", py_init, METH_VARARGS, "init(selectolax_so_path, El, skip_tags, block_tags, inline_tags, max_depth)"},
+    {"copy", py_copy, METH_VARARGS, "copy(node_mem_id, root, texty): copy and measure the children of a lexbor node"},
+    {"release", py_release, METH_O, "release(root): clear the parent links of a light tree"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_lightcopy", "The light-tree copy of dom.py, in C.", -1, methods, NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__lightcopy(void) { return PyModule_Create(&module); }
