@@ -130,3 +130,42 @@ def test_pure_python_walk_and_release(monkeypatch):
     assert [el.tag for el in texty] == ["p", "div", "body"]
     dom.release(root)
     assert all(el.parent is None for el in root.iter())
+
+
+# -- the head scan: _lightcopy.scan against dom._head_items (a CSS query) + body.text() ----------------
+
+def _scans(html: str):
+    tree = LexborHTMLParser(html)
+    python = (dom._head_items(tree), tree.body.text(deep=True) if tree.body is not None else "")
+    return python, fast.scan(tree.root.mem_id)
+
+
+HEAD_CASES = {
+    "every kind": '<html lang="de"><head><title> A  <b>t</b> </title><meta name="x" content="y"><meta name="z">'
+    '<link rel="canonical" href="/c"><link rel="icon"><script type="application/ld+json">{"a": 1}</script>'
+    '<script type="application/json">{"b": 2}</script><script>var c</script></head><body>'
+    '<h1> Head <span>line</span> </h1><time datetime="2024-01-02"> 2 Jan </time><article>x</article>'
+    '<span itemprop="author"> <b>Ann</b> Lee </span><div itemprop="datePublished" content="">d</div>'
+    '<p itemprop="x" datetime="2024">t</p><p itemprop="y">not matched</p></body></html>',
+    "an element matching several selectors is listed once": '<meta itemprop="datePublished" content="2020-01-01">'
+    '<time itemprop="datePublished" datetime="2020">t</time><h1 itemprop="author">Ann</h1>',
+    "itemprop text when the value attributes are empty": '<article itemprop="author" datetime="">Text <i>here</i></article>',
+    "body text keeps scripts and ignores the head": "<head><title>t</title></head><body>a<script>b</script> c\u00a0</body>",
+    "no body": "<frameset><frame src=a></frameset>",
+    "empty": "",
+}
+
+
+@needs_c
+@pytest.mark.parametrize("name", HEAD_CASES)
+def test_head_scan_matches_css_query(name):
+    python, c = _scans(HEAD_CASES[name])
+    assert python == c
+
+
+@needs_c
+@pytest.mark.parametrize("page", sorted(GOLDEN.glob("*.html")), ids=lambda p: p.stem)
+def test_head_scan_golden_pages(page):
+    python, c = _scans(dom.cap_html(decode(page.read_bytes())[0]))
+    assert python == c
+    assert python[0]  # every golden page has a title or meta tags to read

@@ -426,6 +426,189 @@ static PyObject *py_copy(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* ---- head scan: what dom._read_head needs, in one walk of the whole document ---------------------
+ * Replaces a CSS query with eleven alternatives (each tested against every node by lexbor's selector
+ * engine) and the body's text: the elements metadata reads, in document order, as
+ * (tag, attributes, text, spaced text), plus the text of <body>. */
+
+typedef struct { char *data; size_t len, cap; } Buf;
+
+static int buf_add(Buf *b, const lxb_char_t *data, size_t len)
+{
+    if (b->len + len > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + len) cap *= 2;
+        char *p = PyMem_Realloc(b->data, cap);
+        if (!p) { PyErr_NoMemory(); return -1; }
+        b->data = p;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, data, len);
+    b->len += len;
+    return 0;
+}
+
+/* node.text(deep=True, separator=sep, strip=strip) as selectolax computes it. */
+static PyObject *subtree_text(lxb_dom_node_t *top, const char *sep, int strip)
+{
+    Buf b = {NULL, 0, 0};
+    size_t seplen = strlen(sep);
+    int count = 0;
+    lxb_dom_node_t *node = first_child(top);
+    while (node) {
+        if (node_type(node) == NODE_TEXT) {
+            lexbor_str_t *d = text_data(node);
+            const lxb_char_t *s = d->data;
+            size_t n = s ? d->length : 0;
+            if (s) {
+                if (strip) n = trimmed(d->data, d->length, &s);
+                if ((count++ && seplen && buf_add(&b, (const lxb_char_t *)sep, seplen) < 0) || (n && buf_add(&b, s, n) < 0)) {
+                    PyMem_Free(b.data);
+                    return NULL;
+                }
+            }
+        }
+        lxb_dom_node_t *down = first_child(node);
+        if (down) { node = down; continue; }
+        while (node != top && !next_sibling(node)) node = parent_of(node);
+        node = node == top ? NULL : next_sibling(node);
+    }
+    PyObject *r = PyUnicode_DecodeUTF8(b.data ? b.data : "", (Py_ssize_t)b.len, "replace");
+    PyMem_Free(b.data);
+    return r;
+}
+
+static PyObject *attr_dict(lxb_dom_node_t *el)
+{
+    PyObject *d = PyDict_New();
+    if (!d) return NULL;
+    for (void *a = first_attr(el); a; a = next_attr(a)) {
+        size_t nl = 0, vl = 0;
+        const lxb_char_t *n = attr_name(a, &nl);
+        if (!n) continue;
+        const lxb_char_t *v = attr_value(a, &vl);
+        PyObject *key = PyUnicode_DecodeUTF8((const char *)n, (Py_ssize_t)nl, "replace");
+        PyObject *val = v ? PyUnicode_DecodeUTF8((const char *)v, (Py_ssize_t)vl, "replace") : (Py_INCREF(Py_None), Py_None);
+        int err = !key || !val || (PyDict_Contains(d, key) == 0 && PyDict_SetItem(d, key, val) < 0);
+        Py_XDECREF(key);
+        Py_XDECREF(val);
+        if (err) { Py_DECREF(d); return NULL; }
+    }
+    return d;
+}
+
+static int contains(const lxb_char_t *s, size_t len, const char *needle)
+{
+    size_t nl = strlen(needle);
+    for (size_t i = 0; i + nl <= len; i++)
+        if (memcmp(s + i, needle, nl) == 0) return 1;
+    return 0;
+}
+
+enum { H_NONE, H_TITLE, H_META, H_LINK, H_SCRIPT, H_H1, H_TIME, H_ARTICLE, H_BODY };
+
+static int head_kind(lxb_dom_node_t *el, size_t *out_len, const lxb_char_t **out_name, int *itemprop_match, int *itemprop_text)
+{
+    size_t len = 0;
+    const lxb_char_t *name = element_local_name(el, &len);
+    *out_len = len;
+    *out_name = name;
+    int has_content = 0, has_rel = 0, has_href = 0, script_match = 0, has_itemprop = 0, has_datetime = 0, prop_match = 0;
+    int valued = 0;  /* a non-empty datetime or content: an itemprop element's value needs no text */
+    for (void *a = first_attr(el); a; a = next_attr(a)) {
+        size_t nl = 0, vl = 0;
+        const lxb_char_t *n = attr_name(a, &nl);
+        if (!n) continue;
+        const lxb_char_t *v = attr_value(a, &vl);
+        if (!v) vl = 0;
+        if (name_is(n, nl, "content")) { has_content = 1; valued |= vl > 0; }
+        else if (name_is(n, nl, "rel")) has_rel = 1;
+        else if (name_is(n, nl, "href")) has_href = 1;
+        else if (name_is(n, nl, "datetime")) { has_datetime = 1; valued |= vl > 0; }
+        else if (name_is(n, nl, "type")) {
+            if (v && (contains(v, vl, "ld+json") || name_is(v, vl, "application/json"))) script_match = 1;
+        } else if (name_is(n, nl, "itemprop")) {
+            has_itemprop = 1;
+            if (v && (name_is(v, vl, "author") || name_is(v, vl, "datePublished"))) prop_match = 1;
+        }
+    }
+    *itemprop_match = has_itemprop && (has_datetime || prop_match);
+    *itemprop_text = has_itemprop && !valued;
+    if (!name) return H_NONE;
+    if (name_is(name, len, "title")) return H_TITLE;
+    if (name_is(name, len, "meta")) return has_content ? H_META : H_NONE;
+    if (name_is(name, len, "link")) return has_rel && has_href ? H_LINK : H_NONE;
+    if (name_is(name, len, "script")) return script_match ? H_SCRIPT : H_NONE;
+    if (name_is(name, len, "h1")) return H_H1;
+    if (name_is(name, len, "time")) return H_TIME;
+    if (name_is(name, len, "article")) return H_ARTICLE;
+    if (name_is(name, len, "body")) return H_BODY;
+    return H_NONE;
+}
+
+static PyObject *py_scan(PyObject *self, PyObject *args)
+{
+    (void)self;
+    unsigned long long addr;
+    if (!first_child) { PyErr_SetString(PyExc_RuntimeError, "_lightcopy.init() was not called"); return NULL; }
+    if (!PyArg_ParseTuple(args, "K", &addr)) return NULL;
+    lxb_dom_node_t *top = (lxb_dom_node_t *)(uintptr_t)addr, *body = NULL;
+    PyObject *items = PyList_New(0);
+    if (!items) return NULL;
+    Buf text = {NULL, 0, 0};
+    lxb_dom_node_t *node = top;
+    while (node) {
+        int type = node_type(node);
+        if (type == NODE_TEXT && body) {
+            lexbor_str_t *d = text_data(node);
+            if (d->data && d->length && buf_add(&text, d->data, d->length) < 0) goto fail;
+        } else if (type == NODE_ELEMENT) {
+            size_t len;
+            const lxb_char_t *name;
+            int prop, prop_text;
+            int kind = head_kind(node, &len, &name, &prop, &prop_text);
+            if (kind == H_BODY && !body) body = node;
+            else if (kind != H_NONE || prop) {
+                PyObject *tag = PyUnicode_DecodeUTF8((const char *)name, (Py_ssize_t)len, "replace");
+                PyObject *attrs = tag ? attr_dict(node) : NULL;
+                PyObject *txt = NULL, *spaced = NULL;
+                if (attrs) {
+                    if (kind == H_SCRIPT) txt = subtree_text(node, "", 0);
+                    else if (kind == H_TITLE || kind == H_TIME || kind == H_H1 || prop_text) txt = subtree_text(node, "", 1);
+                    else txt = (Py_INCREF(Py_None), Py_None);
+                    spaced = kind == H_H1 ? subtree_text(node, " ", 1) : (Py_INCREF(Py_None), Py_None);
+                }
+                PyObject *item = txt && spaced ? PyTuple_Pack(4, tag, attrs, txt, spaced) : NULL;
+                Py_XDECREF(tag); Py_XDECREF(attrs); Py_XDECREF(txt); Py_XDECREF(spaced);
+                if (!item) goto fail;
+                int err = PyList_Append(items, item);
+                Py_DECREF(item);
+                if (err < 0) goto fail;
+            }
+        }
+        lxb_dom_node_t *down = first_child(node);
+        if (down) { node = down; continue; }
+        for (;;) {  /* climb to the next node in document order */
+            if (node == body) body = NULL;  /* left the body: its text is complete */
+            if (node == top) { node = NULL; break; }
+            lxb_dom_node_t *next = next_sibling(node);
+            if (next) { node = next; break; }
+            node = parent_of(node);
+        }
+    }
+    PyObject *body_text = PyUnicode_DecodeUTF8(text.data ? text.data : "", (Py_ssize_t)text.len, "replace");
+    PyMem_Free(text.data);
+    if (!body_text) { Py_DECREF(items); return NULL; }
+    PyObject *r = PyTuple_Pack(2, items, body_text);
+    Py_DECREF(items);
+    Py_DECREF(body_text);
+    return r;
+fail:
+    PyMem_Free(text.data);
+    Py_DECREF(items);
+    return NULL;
+}
+
 /* Clear the parent links of a light tree so it dies by reference counting, not by the cycle collector. */
 static int release(PyObject *el, int depth)
 {
@@ -504,6 +687,7 @@ static PyObject *py_init(PyObject *self, PyObject *args)
 static PyMethodDef methods[] = {
     {"init", py_init, METH_VARARGS, "init(selectolax_so_path, El, skip_tags, block_tags, inline_tags, max_depth)"},
     {"copy", py_copy, METH_VARARGS, "copy(node_mem_id, root, texty): copy and measure the children of a lexbor node"},
+    {"scan", py_scan, METH_VARARGS, "scan(html_mem_id): ([(tag, attrs, text, spaced text)], body text) for dom._read_head"},
     {"release", py_release, METH_O, "release(root): clear the parent links of a light tree"},
     {NULL, NULL, 0, NULL},
 };

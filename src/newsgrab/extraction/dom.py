@@ -109,14 +109,19 @@ def parse(html: str) -> tuple[Head, El, list[El]]:
     elements of that copy that hold some text (bottom-up order), which is all scoring looks at."""
     html = cap_html(html)
     tree = LexborHTMLParser(html)
-    head = _read_head(tree)
+    fast = _fast_module()
+    body = tree.body
+    if fast is not None and tree.root is not None:
+        items, body_text = fast.scan(tree.root.mem_id)
+    else:
+        items = _head_items(tree)
+        body_text = body.text(deep=True) if body is not None else ""
+    head = _read_head(tree, items)
     root = El("body", "", None, None)
     texty: list[El] = []
-    body = tree.body
     if body is not None:
-        head.body_text = body.text(deep=True)
-        _prune(tree, len(head.body_text))
-        fast = _fast_module()
+        head.body_text = body_text
+        _prune(tree, len(body_text))
         if fast is not None:
             fast.copy(body.mem_id, root, texty)
         else:
@@ -169,15 +174,36 @@ _HEAD_SELECTOR = (
 _MAX_STATE = 4 * 1024 * 1024  # embedded state larger than this is not searched for the article
 
 
-def _read_head(tree) -> Head:
+def _head_items(tree) -> list[tuple[str, dict, str | None, str | None]]:
+    """The elements metadata reads, in document order, as (tag, attributes, text, spaced text).
+    text: a <script>'s raw text; for <title>, <time>, <h1> and itemprop elements without a value
+    attribute, the text nodes stripped and joined; spaced text: the same joined by spaces, for <h1>.
+    _lightcopy.scan returns the same list from one C walk (this CSS query tests eleven selectors
+    against every node)."""
+    items, seen = [], set()
+    for node in tree.css(_HEAD_SELECTOR):
+        if node.mem_id in seen:  # lexbor lists an element once per selector it matches
+            continue
+        seen.add(node.mem_id)
+        tag, a = node.tag, node.attributes
+        text = spaced = None
+        if tag == "script":
+            text = node.text(deep=True)
+        elif tag in ("title", "time", "h1") or ("itemprop" in a and not (a.get("datetime") or a.get("content"))):
+            text = node.text(strip=True)
+        if tag == "h1":
+            spaced = node.text(separator=" ", strip=True)
+        items.append((tag, a, text, spaced))
+    return items
+
+
+def _read_head(tree, items) -> Head:
     head = Head()
     html = tree.root
     if html is not None and html.tag == "html":
         a = html.attributes
         head.lang = a.get("lang") or a.get("xml:lang") or None
-    for node in tree.css(_HEAD_SELECTOR):
-        tag = node.tag
-        a = node.attributes
+    for tag, a, text, spaced in items:
         if tag == "meta":
             key = a.get("property") or a.get("name") or a.get("itemprop") or a.get("http-equiv")
             content = a.get("content")
@@ -185,28 +211,26 @@ def _read_head(tree) -> Head:
                 head.metas.append((key.strip().lower(), content.strip()))
             continue
         if "itemprop" in a and tag != "script":
-            value = a.get("datetime") or a.get("content") or node.text(strip=True) or ""
+            value = a.get("datetime") or a.get("content") or text or ""
             head.metas.append((("itemprop:" + (a.get("itemprop") or "")).lower(), value[:300]))
         if tag == "title":
             if head.title is None:
-                head.title = node.text(strip=True) or None
+                head.title = text or None
         elif tag == "link":
             head.links.append(((a.get("rel") or "").lower(), (a.get("href") or "").strip()))
         elif tag == "script":
-            txt = node.text(deep=True)
-            if txt:
+            if text:
                 if "ld+json" in (a.get("type") or ""):
-                    head.json_ld.append(txt)
-                elif len(txt) < _MAX_STATE:
-                    head.json_state.append(txt)
+                    head.json_ld.append(text)
+                elif len(text) < _MAX_STATE:
+                    head.json_state.append(text)
         elif tag == "h1":
-            txt = node.text(separator=" ", strip=True)
-            if txt:
-                head.h1s.append(_WS.sub(" ", txt))
+            if spaced:
+                head.h1s.append(_WS.sub(" ", spaced))
         elif tag == "article":
             head.article_count += 1
         elif tag == "time":
-            head.times.append(((a.get("datetime") or "").strip(), node.text(strip=True)))
+            head.times.append(((a.get("datetime") or "").strip(), text))
     return head
 
 

@@ -52,8 +52,15 @@ def _count(pattern: re.Pattern, text: str) -> int:
     return sum(map(len, pattern.findall(text)))
 
 
+# Any character of the scripts counted below. Most Latin-script samples have none, and then one
+# search replaces the nine counts.
+_COUNTED_SCRIPTS = re.compile(r"[\u0370-\u06ff\u0e00-\u0e7f\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
+
+
 def detect_language(text: str, declared: str | None = None) -> str | None:
     sample = text[:3000]
+    if not _COUNTED_SCRIPTS.search(sample):
+        return _latin_language(sample, _primary(declared))
     han = _count(_HAN, sample)
     kana = _count(_KANA, sample)
     hangul = _count(_HANGUL, sample)
@@ -74,6 +81,10 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
     for pattern, lang in _SCRIPTS:
         if _count(pattern, sample) > 0.3 * letters:
             return base if base and base != "en" else lang
+    return _latin_language(sample, base)
+
+
+def _latin_language(sample: str, base: str | None) -> str | None:
     if base and base not in _STOP_SETS and base not in ("en", "zh", "ja", "ko"):
         return base  # a declared language we cannot check: trust it
     words = _WORD.findall(sample.lower())
