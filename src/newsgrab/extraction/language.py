@@ -9,7 +9,6 @@ the text: characters that exist in only one of the two scripts decide.
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 __all__ = ["detect_language"]
 
@@ -43,6 +42,18 @@ _SCRIPTS = [
     (re.compile(r"[\u0e00-\u0e7f]+"), "th"),
 ]
 _STOP_SETS = {lang: set(words.split()) for lang, words in _STOPWORDS.items()}
+
+
+def _languages_of_words(stop_sets: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:
+    """word -> the languages listing it: one lookup per word of the sample, not one per language."""
+    index: dict[str, tuple[str, ...]] = {}
+    for lang, words in stop_sets.items():
+        for w in words:
+            index[w] = index.get(w, ()) + (lang,)
+    return index
+
+
+_LANGS_OF_WORD = _languages_of_words(_STOP_SETS)
 _HANT_RE = re.compile("[" + "".join(sorted(_HANT)) + "]+")
 _HANS_RE = re.compile("[" + "".join(sorted(_HANS)) + "]+")
 
@@ -89,8 +100,10 @@ def _latin_language(sample: str, base: str | None) -> str | None:
         return base  # a declared language we cannot check: trust it
     words = _WORD.findall(sample.lower())
     if len(words) >= 20:
-        seen = Counter(words)
-        counts = {lang: sum(seen[w] for w in stops) for lang, stops in _STOP_SETS.items()}
+        counts = dict.fromkeys(_STOP_SETS, 0)
+        for w in words:
+            for lang in _LANGS_OF_WORD.get(w, ()):
+                counts[lang] += 1
         best = max(counts, key=counts.get)
         if counts[best] >= 3 and (base is None or base not in counts or counts[best] > 1.5 * counts.get(base, 0)):
             return best
