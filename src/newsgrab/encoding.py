@@ -87,10 +87,11 @@ _COMMON = (
     "여위장동데문경구발우소무니되성신내공된할화회분마연관중학말까세야비개실미모명없후년월거유저오선같드터본조식"
     "진안산방당간물통업금결계교"
 )
-_COMMON_RE = re.compile("[" + _COMMON + "]")
+# Runs (+), counted as len(text) - len(RE.sub("", text)): one replacement per run, not per character.
+_COMMON_RE = re.compile("[" + _COMMON + "]+")
 _CJK_RE = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\ue000-\uf8ff\uf900-\ufaff\uff61-\uff9f"
-                     "\U00020000-\U0003ffff]")
-_PUA_RE = re.compile("[\ue000-\uf8ff]")
+                     "\U00020000-\U0003ffff]+")
+_PUA_RE = re.compile("[\ue000-\uf8ff]+")
 _PLAUSIBLE = 0.25  # share of common characters a right decoding reaches (real pages: 0.4-0.8)
 _CJK = ("gb18030", "big5hkscs", "cp932", "euc_jp", "cp949")  # ties go to the first
 _CJK_ALL = frozenset(_CJK + ("iso2022_jp",))
