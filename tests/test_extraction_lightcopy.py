@@ -137,7 +137,7 @@ def test_pure_python_walk_and_release(monkeypatch):
 def _scans(html: str):
     tree = LexborHTMLParser(html)
     python = (dom._head_items(tree), tree.body.text(deep=True) if tree.body is not None else "")
-    return python, fast.scan(tree.root.mem_id)
+    return python, fast.scan(tree.root.mem_id)[:2]
 
 
 HEAD_CASES = {
@@ -169,3 +169,45 @@ def test_head_scan_golden_pages(page):
     python, c = _scans(dom.cap_html(decode(page.read_bytes())[0]))
     assert python == c
     assert python[0]  # every golden page has a title or meta tags to read
+
+
+# -- the whole parse: C scan + region skipping against the CSS query + lexbor decompose ---------------
+
+def _parse_both(html: str, monkeypatch):
+    c = dom.parse(html)
+    with monkeypatch.context() as m:
+        m.setattr(dom, "_fast", [None])
+        python = dom.parse(html)
+    return [(head, dom.signature(root), [dom.signature(e) for e in texty]) for head, root, texty in (python, c)]
+
+
+REGION_PAGE = (
+    "<body><nav>Home News Sport</nav><header>Site</header><main><article><h1>Title here</h1>"
+    "<p>" + "Story text, with sentences. " * 30 + "</p><aside>Related: other story</aside>"
+    "<footer>Tags: a, b</footer></article><aside>" + "A long sidebar that is most of the page, really. " * 40
+    + "<nav>nested nav</nav></aside></main><footer>(c) 2024 <nav>About</nav></footer></body>"
+)
+
+
+@needs_c
+def test_parse_with_regions_alike(monkeypatch):
+    python, c = _parse_both(REGION_PAGE, monkeypatch)
+    assert python == c
+    text = " ".join(s for s in _strings(python[1]))
+    assert "Related: other story" not in text and "Tags: a, b" not in text  # small regions dropped
+    assert "most of the page" in text and "nested nav" not in text  # the big aside stays, its nav goes
+
+
+def _strings(sig):
+    for c in sig[-1]:
+        if isinstance(c, str):
+            yield c
+        else:
+            yield from _strings(c)
+
+
+@needs_c
+@pytest.mark.parametrize("page", sorted(GOLDEN.glob("*.html")), ids=lambda p: p.stem)
+def test_parse_golden_pages_alike(page, monkeypatch):
+    python, c = _parse_both(decode(page.read_bytes())[0], monkeypatch)
+    assert python == c

@@ -61,12 +61,13 @@ static PyTypeObject *El_type;
 static Py_ssize_t off_tag, off_hint, off_attrs, off_children, off_parent, off_score, off_text_len,
     off_link_len, off_punct, off_flag, off_direct;
 static PyObject *skip_tags, *block_tags, *inline_tags; /* frozensets of tag names */
+static PyObject *skip_nodes; /* during copy(): addresses of page regions dom._prune dropped, or NULL */
 static PyObject *zero_float, *empty_str, *str_start;
 static int max_depth;
 
 /* Per tag id: interned name and its class bits, filled on first sight. */
 #define TAG_CACHE 2048
-enum { T_KNOWN = 1, T_SKIP = 2, T_BLOCK = 4, T_INLINE = 8, T_A = 16, T_BR = 32, T_ARIA = 64 };
+enum { T_KNOWN = 1, T_SKIP = 2, T_BLOCK = 4, T_INLINE = 8, T_A = 16, T_BR = 32, T_ARIA = 64, T_REGION = 128 };
 static PyObject *tag_names[TAG_CACHE];
 static unsigned char tag_bits[TAG_CACHE];
 
@@ -97,6 +98,9 @@ static int classify(PyObject *name)
     if (r) bits |= T_INLINE;
     if (PyUnicode_CompareWithASCIIString(name, "a") == 0) bits |= T_A;
     if (PyUnicode_CompareWithASCIIString(name, "br") == 0) bits |= T_BR;
+    if (PyUnicode_CompareWithASCIIString(name, "nav") == 0 || PyUnicode_CompareWithASCIIString(name, "footer") == 0 ||
+        PyUnicode_CompareWithASCIIString(name, "aside") == 0)
+        bits |= T_REGION;
     if (PyUnicode_CompareWithASCIIString(name, "div") == 0 || PyUnicode_CompareWithASCIIString(name, "span") == 0 ||
         PyUnicode_CompareWithASCIIString(name, "ul") == 0 || PyUnicode_CompareWithASCIIString(name, "section") == 0)
         bits |= T_ARIA;
@@ -212,6 +216,36 @@ static inline int name_is(const lxb_char_t *n, size_t len, const char *lit)
     return len == l && memcmp(n, lit, l) == 0;
 }
 
+/* Attribute kinds both walks care about. lexbor gives the common attributes small fixed ids (class,
+ * id, style, content, href...); their kind is cached by id, so most attributes cost no name compare. */
+enum { A_OTHER, A_CLASS, A_ID, A_HIDDEN, A_ARIA_HIDDEN, A_STYLE, A_START, A_CONTENT, A_REL, A_HREF, A_DATETIME, A_TYPE, A_ITEMPROP };
+#define ATTR_CACHE 2048
+static unsigned char attr_kinds[ATTR_CACHE]; /* kind + 1; 0 = not seen yet */
+
+static int attr_kind(void *attr)
+{
+    uintptr_t id = tag_id((lxb_dom_node_t *)attr); /* an attribute is a node: its local name is its id */
+    if (id < ATTR_CACHE && attr_kinds[id]) return attr_kinds[id] - 1;
+    size_t nl = 0;
+    const lxb_char_t *n = attr_name(attr, &nl);
+    int k = A_OTHER;
+    if (!n) return A_OTHER;
+    if (name_is(n, nl, "class")) k = A_CLASS;
+    else if (name_is(n, nl, "id")) k = A_ID;
+    else if (name_is(n, nl, "hidden")) k = A_HIDDEN;
+    else if (name_is(n, nl, "aria-hidden")) k = A_ARIA_HIDDEN;
+    else if (name_is(n, nl, "style")) k = A_STYLE;
+    else if (name_is(n, nl, "start")) k = A_START;
+    else if (name_is(n, nl, "content")) k = A_CONTENT;
+    else if (name_is(n, nl, "rel")) k = A_REL;
+    else if (name_is(n, nl, "href")) k = A_HREF;
+    else if (name_is(n, nl, "datetime")) k = A_DATETIME;
+    else if (name_is(n, nl, "type")) k = A_TYPE;
+    else if (name_is(n, nl, "itemprop")) k = A_ITEMPROP;
+    if (id < ATTR_CACHE) attr_kinds[id] = (unsigned char)(k + 1);
+    return k;
+}
+
 /* "class id" lower-cased, as dom.py builds it. */
 static PyObject *make_hint(const lxb_char_t *cls, size_t cl, const lxb_char_t *ident, size_t il)
 {
@@ -318,24 +352,32 @@ static int copy_children(lxb_dom_node_t *node, PyObject *parent, int depth, int 
         PyObject *tag = tag_of(child, &bits);
         if (!tag) return -1;
         if (bits & T_SKIP || PyUnicode_GET_LENGTH(tag) == 0) { Py_DECREF(tag); continue; }
+        if (bits & T_REGION && skip_nodes) {
+            PyObject *key = PyLong_FromUnsignedLongLong((unsigned long long)(uintptr_t)child);
+            int r = key ? PySet_Contains(skip_nodes, key) : -1;
+            Py_XDECREF(key);
+            if (r) { Py_DECREF(tag); if (r < 0) return -1; continue; }
+        }
 
         const lxb_char_t *cls = NULL, *ident = NULL, *start = NULL;
         size_t cl = 0, il = 0, sl = 0;
         int hidden = 0, has_start = 0;
         for (void *a = first_attr(child); a; a = next_attr(a)) {
-            size_t nl = 0, vl = 0;
-            const lxb_char_t *n = attr_name(a, &nl);
-            if (!n) continue;
+            int k = attr_kind(a);
+            if (k == A_OTHER) continue;
+            size_t vl = 0;
             const lxb_char_t *v = attr_value(a, &vl);
             if (!v) vl = 0;
-            if (name_is(n, nl, "class")) { if (!cls) { cls = v; cl = vl; } }
-            else if (name_is(n, nl, "id")) { if (!ident) { ident = v; il = vl; } }
-            else if (name_is(n, nl, "hidden")) hidden = 1;
-            else if (name_is(n, nl, "aria-hidden")) { if (bits & T_ARIA && v && vl == 4 && memcmp(v, "true", 4) == 0) hidden = 1; }
-            else if (name_is(n, nl, "style")) {
+            switch (k) {
+            case A_CLASS: if (!cls) { cls = v; cl = vl; } break;
+            case A_ID: if (!ident) { ident = v; il = vl; } break;
+            case A_HIDDEN: hidden = 1; break;
+            case A_ARIA_HIDDEN: if (bits & T_ARIA && v && vl == 4 && memcmp(v, "true", 4) == 0) hidden = 1; break;
+            case A_STYLE:
                 if (v && (has_decl(v, vl, "display", "none") || has_decl(v, vl, "visibility", "hidden"))) hidden = 1;
+                break;
+            case A_START: has_start = 1; start = v; sl = vl; break;
             }
-            else if (name_is(n, nl, "start")) { has_start = 1; start = v; sl = vl; }
         }
         if (hidden) { Py_DECREF(tag); continue; }
         PyObject *hint = make_hint(cls, cl, ident, il);
@@ -417,12 +459,16 @@ static PyObject *py_copy(PyObject *self, PyObject *args)
 {
     (void)self;
     unsigned long long addr;
-    PyObject *root, *texty;
+    PyObject *root, *texty, *skip = Py_None;
     if (!El_type) { PyErr_SetString(PyExc_RuntimeError, "_lightcopy.init() was not called"); return NULL; }
-    if (!PyArg_ParseTuple(args, "KOO!", &addr, &root, &PyList_Type, &texty)) return NULL;
+    if (!PyArg_ParseTuple(args, "KOO!|O", &addr, &root, &PyList_Type, &texty, &skip)) return NULL;
     if (!PyObject_TypeCheck(root, El_type)) { PyErr_SetString(PyExc_TypeError, "root must be an El"); return NULL; }
+    if (skip != Py_None && !PyAnySet_Check(skip)) { PyErr_SetString(PyExc_TypeError, "skip must be a set"); return NULL; }
     Measure m;
-    if (copy_children((lxb_dom_node_t *)(uintptr_t)addr, root, 0, 0, texty, &m) < 0) return NULL;
+    skip_nodes = skip == Py_None || PySet_GET_SIZE(skip) == 0 ? NULL : skip;
+    int err = copy_children((lxb_dom_node_t *)(uintptr_t)addr, root, 0, 0, texty, &m);
+    skip_nodes = NULL;
+    if (err < 0) return NULL;
     Py_RETURN_NONE;
 }
 
@@ -478,6 +524,24 @@ static PyObject *subtree_text(lxb_dom_node_t *top, const char *sep, int strip)
     return r;
 }
 
+/* len(node.text()): the characters (UTF-8 lead bytes) of every text node in the subtree. */
+static Py_ssize_t text_chars(lxb_dom_node_t *top)
+{
+    Py_ssize_t n = 0;
+    lxb_dom_node_t *node = first_child(top);
+    while (node) {
+        if (node_type(node) == NODE_TEXT) {
+            lexbor_str_t *d = text_data(node);
+            for (size_t i = 0; d->data && i < d->length; i++) n += (d->data[i] & 0xc0) != 0x80;
+        }
+        lxb_dom_node_t *down = first_child(node);
+        if (down) { node = down; continue; }
+        while (node != top && !next_sibling(node)) node = parent_of(node);
+        node = node == top ? NULL : next_sibling(node);
+    }
+    return n;
+}
+
 static PyObject *attr_dict(lxb_dom_node_t *el)
 {
     PyObject *d = PyDict_New();
@@ -505,10 +569,30 @@ static int contains(const lxb_char_t *s, size_t len, const char *needle)
     return 0;
 }
 
-enum { H_NONE, H_TITLE, H_META, H_LINK, H_SCRIPT, H_H1, H_TIME, H_ARTICLE, H_BODY };
+enum { H_NONE, H_TITLE, H_META, H_LINK, H_SCRIPT, H_H1, H_TIME, H_ARTICLE, H_BODY, H_REGION };
+
+static unsigned char head_kinds[TAG_CACHE]; /* per tag id: H_* + 1 of the tag alone; 0 = not seen */
+
+/* The kind a tag has by its name alone (H_NONE: never read unless it carries an itemprop). */
+static int tag_head_kind(const lxb_char_t *name, size_t len)
+{
+    static const char *const read[] = {"title", "meta", "link", "script", "h1", "time", "article", "body", "nav", "footer", "aside"};
+    if (!name) return H_NONE;
+    for (size_t i = 0; i < sizeof read / sizeof *read; i++)
+        if (name_is(name, len, read[i])) return H_TITLE; /* any kind but H_NONE: the full test runs */
+    return H_NONE;
+}
 
 static int head_kind(lxb_dom_node_t *el, size_t *out_len, const lxb_char_t **out_name, int *itemprop_match, int *itemprop_text)
 {
+    uintptr_t id = tag_id(el);
+    int cached = id < TAG_CACHE ? head_kinds[id] : 0;
+    if (cached == H_NONE + 1) {  /* a tag metadata never reads: only an itemprop can make it count */
+        int has = 0;
+        for (void *a = first_attr(el); a; a = next_attr(a))
+            if (attr_kind(a) == A_ITEMPROP) { has = 1; break; }
+        if (!has) { *itemprop_match = *itemprop_text = 0; return H_NONE; }
+    }
     size_t len = 0;
     const lxb_char_t *name = element_local_name(el, &len);
     *out_len = len;
@@ -516,24 +600,26 @@ static int head_kind(lxb_dom_node_t *el, size_t *out_len, const lxb_char_t **out
     int has_content = 0, has_rel = 0, has_href = 0, script_match = 0, has_itemprop = 0, has_datetime = 0, prop_match = 0;
     int valued = 0;  /* a non-empty datetime or content: an itemprop element's value needs no text */
     for (void *a = first_attr(el); a; a = next_attr(a)) {
-        size_t nl = 0, vl = 0;
-        const lxb_char_t *n = attr_name(a, &nl);
-        if (!n) continue;
+        int k = attr_kind(a);
+        if (k < A_CONTENT) continue;
+        size_t vl = 0;
         const lxb_char_t *v = attr_value(a, &vl);
         if (!v) vl = 0;
-        if (name_is(n, nl, "content")) { has_content = 1; valued |= vl > 0; }
-        else if (name_is(n, nl, "rel")) has_rel = 1;
-        else if (name_is(n, nl, "href")) has_href = 1;
-        else if (name_is(n, nl, "datetime")) { has_datetime = 1; valued |= vl > 0; }
-        else if (name_is(n, nl, "type")) {
-            if (v && (contains(v, vl, "ld+json") || name_is(v, vl, "application/json"))) script_match = 1;
-        } else if (name_is(n, nl, "itemprop")) {
+        switch (k) {
+        case A_CONTENT: has_content = 1; valued |= vl > 0; break;
+        case A_REL: has_rel = 1; break;
+        case A_HREF: has_href = 1; break;
+        case A_DATETIME: has_datetime = 1; valued |= vl > 0; break;
+        case A_TYPE: if (v && (contains(v, vl, "ld+json") || name_is(v, vl, "application/json"))) script_match = 1; break;
+        case A_ITEMPROP:
             has_itemprop = 1;
             if (v && (name_is(v, vl, "author") || name_is(v, vl, "datePublished"))) prop_match = 1;
+            break;
         }
     }
     *itemprop_match = has_itemprop && (has_datetime || prop_match);
     *itemprop_text = has_itemprop && !valued;
+    if (id < TAG_CACHE && !cached) head_kinds[id] = (unsigned char)(tag_head_kind(name, len) + 1);
     if (!name) return H_NONE;
     if (name_is(name, len, "title")) return H_TITLE;
     if (name_is(name, len, "meta")) return has_content ? H_META : H_NONE;
@@ -543,6 +629,7 @@ static int head_kind(lxb_dom_node_t *el, size_t *out_len, const lxb_char_t **out
     if (name_is(name, len, "time")) return H_TIME;
     if (name_is(name, len, "article")) return H_ARTICLE;
     if (name_is(name, len, "body")) return H_BODY;
+    if (name_is(name, len, "nav") || name_is(name, len, "footer") || name_is(name, len, "aside")) return H_REGION;
     return H_NONE;
 }
 
@@ -553,8 +640,8 @@ static PyObject *py_scan(PyObject *self, PyObject *args)
     if (!first_child) { PyErr_SetString(PyExc_RuntimeError, "_lightcopy.init() was not called"); return NULL; }
     if (!PyArg_ParseTuple(args, "K", &addr)) return NULL;
     lxb_dom_node_t *top = (lxb_dom_node_t *)(uintptr_t)addr, *body = NULL;
-    PyObject *items = PyList_New(0);
-    if (!items) return NULL;
+    PyObject *items = PyList_New(0), *regions = PyList_New(0);
+    if (!items || !regions) { Py_XDECREF(items); Py_XDECREF(regions); return NULL; }
     Buf text = {NULL, 0, 0};
     lxb_dom_node_t *node = top;
     while (node) {
@@ -568,7 +655,13 @@ static PyObject *py_scan(PyObject *self, PyObject *args)
             int prop, prop_text;
             int kind = head_kind(node, &len, &name, &prop, &prop_text);
             if (kind == H_BODY && !body) body = node;
-            else if (kind != H_NONE || prop) {
+            if (kind == H_REGION) {  /* (address, tag, characters of text) for dom._prune */
+                PyObject *item = Py_BuildValue("(Ks#n)", (unsigned long long)(uintptr_t)node, (const char *)name,
+                                               (Py_ssize_t)len, text_chars(node));
+                if (!item || PyList_Append(regions, item) < 0) { Py_XDECREF(item); goto fail; }
+                Py_DECREF(item);
+            }
+            if ((kind >= H_TITLE && kind <= H_ARTICLE) || prop) {
                 PyObject *tag = PyUnicode_DecodeUTF8((const char *)name, (Py_ssize_t)len, "replace");
                 PyObject *attrs = tag ? attr_dict(node) : NULL;
                 PyObject *txt = NULL, *spaced = NULL;
@@ -598,14 +691,16 @@ static PyObject *py_scan(PyObject *self, PyObject *args)
     }
     PyObject *body_text = PyUnicode_DecodeUTF8(text.data ? text.data : "", (Py_ssize_t)text.len, "replace");
     PyMem_Free(text.data);
-    if (!body_text) { Py_DECREF(items); return NULL; }
-    PyObject *r = PyTuple_Pack(2, items, body_text);
+    if (!body_text) { Py_DECREF(items); Py_DECREF(regions); return NULL; }
+    PyObject *r = PyTuple_Pack(3, items, body_text, regions);
     Py_DECREF(items);
     Py_DECREF(body_text);
+    Py_DECREF(regions);
     return r;
 fail:
     PyMem_Free(text.data);
     Py_DECREF(items);
+    Py_DECREF(regions);
     return NULL;
 }
 
@@ -687,7 +782,7 @@ static PyObject *py_init(PyObject *self, PyObject *args)
 static PyMethodDef methods[] = {
     {"init", py_init, METH_VARARGS, "init(selectolax_so_path, El, skip_tags, block_tags, inline_tags, max_depth)"},
     {"copy", py_copy, METH_VARARGS, "copy(node_mem_id, root, texty): copy and measure the children of a lexbor node"},
-    {"scan", py_scan, METH_VARARGS, "scan(html_mem_id): ([(tag, attrs, text, spaced text)], body text) for dom._read_head"},
+    {"scan", py_scan, METH_VARARGS, "scan(html_mem_id): ([(tag, attrs, text, spaced text)], body text, [(address, tag, chars)]) for dom.parse"},
     {"release", py_release, METH_O, "release(root): clear the parent links of a light tree"},
     {NULL, NULL, 0, NULL},
 };

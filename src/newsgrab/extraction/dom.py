@@ -112,8 +112,9 @@ def parse(html: str) -> tuple[Head, El, list[El]]:
     fast = _fast_module()
     body = tree.body
     if fast is not None and tree.root is not None:
-        items, body_text = fast.scan(tree.root.mem_id)
+        items, body_text, regions = fast.scan(tree.root.mem_id)
     else:
+        fast = None
         items = _head_items(tree)
         body_text = body.text(deep=True) if body is not None else ""
     head = _read_head(tree, items)
@@ -121,10 +122,12 @@ def parse(html: str) -> tuple[Head, El, list[El]]:
     texty: list[El] = []
     if body is not None:
         head.body_text = body_text
-        _prune(tree, len(body_text))
         if fast is not None:
-            fast.copy(body.mem_id, root, texty)
+            # The C copy skips the dropped regions instead of removing them from the tree.
+            skip = {address for address, tag, chars in regions if _drop_region(tag, chars, len(body_text))}
+            fast.copy(body.mem_id, root, texty, skip)
         else:
+            _prune(tree, len(body_text))
             _copy(body, root, 0, False, texty)
     else:  # a frameset page has no body: an empty root, measured as _copy would
         root.text_len = root.link_len = root.punct = root.flag = root.direct = 0
@@ -136,6 +139,11 @@ def parse(html: str) -> tuple[Head, El, list[El]]:
 _PRUNE_SELECTOR = "nav, footer, aside"
 
 
+def _drop_region(tag: str, chars: int, total: int) -> bool:
+    # A <nav> is navigation however much link text it holds (mega-menus can outweigh the story).
+    return tag == "nav" or chars < 0.25 * total
+
+
 def _prune(tree, total: int) -> None:
     """Drop nav/footer/aside regions that hold a small share of the page's text. Some templates wrap
     the whole story in an <aside> or a <footer>; the share test keeps those."""
@@ -144,11 +152,7 @@ def _prune(tree, total: int) -> None:
         return
     # Decide everything before removing anything: once a region is decomposed, the nodes of regions
     # nested in it are freed, and touching them would read freed memory.
-    doomed = []
-    for region in regions:
-        # A <nav> is navigation however much link text it holds (mega-menus can outweigh the story).
-        if region.tag == "nav" or len(region.text(deep=True)) < 0.25 * total:
-            doomed.append(region)
+    doomed = [region for region in regions if _drop_region(region.tag, len(region.text(deep=True)), total)]
     if len(doomed) > 1:
         ids = {r.mem_id for r in doomed}
         outer = []
