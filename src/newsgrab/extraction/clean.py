@@ -62,8 +62,8 @@ class _Literals:
                 if phrase in text:
                     return phrase
         by_char = self.by_char
-        for ch in set(text):
-            for phrase in by_char.get(ch, ()):
+        for ch in by_char.keys() & set(text):  # the intersection is computed in C
+            for phrase in by_char[ch]:
                 if phrase in text:
                     return phrase
         return None
