@@ -232,3 +232,64 @@ def test_find_first_date_in_text():
 def test_find_date_only_reads_the_start_of_long_text():
     text = "x" * 500 + " 2024-03-05"
     assert find_date_in_text(text, now=NOW) is None
+
+
+# ---- more forms (issue #3) ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("２０２４年３月５日 ０８：００", dt(2024, 3, 5, 8, 0, tz=CST)),  # full-width digits
+        ("113年3月5日", dt(2024, 3, 5)),  # a 民國 year without the word
+        ("中華民國113年3月5日", dt(2024, 3, 5)),
+        ("二〇二二年一月二十七日", dt(2022, 1, 27)),  # official documents sign in Chinese numerals
+        ("二零二三年十二月三十一日", dt(2023, 12, 31)),
+        ("吉林省人民政府 二〇二二年一月二十七日", dt(2022, 1, 27)),
+    ],
+)
+def test_more_chinese_forms(value, expected):
+    assert find_date_in_text(value, now=NOW) == expected
+
+
+def test_two_digit_years_are_not_taken_for_roc_years():
+    assert find_date_in_text("04年10月21日14:18 作者：郭励弘", now=NOW) is None  # 2004 abbreviated, not 民國4
+
+
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("发布日期： 9/17/2004 5:54:13 AM", dt(2004, 9, 17, 5, 54, 13)),
+        ("7/5/2005 9:23:57 PM", dt(2005, 7, 5, 21, 23, 57)),  # a 12-hour clock: month first (US)
+        ("17/09/2004", dt(2004, 9, 17)),  # a part above 12 settles it
+        ("9/17/2004", dt(2004, 9, 17)),
+        ("Do 25.04.24 | 14:07 Uhr", dt(2024, 4, 25)),  # day-first, two-digit year
+        ("Published Jun 05, 2026Last updated 15 hours ago", dt(2026, 6, 5)),  # glued to the next word
+    ],
+)
+def test_slashed_short_and_glued_dates(value, expected):
+    assert find_date_in_text(value, now=datetime(2026, 7, 1, tzinfo=timezone.utc)) == expected
+
+
+def test_slashed_ambiguous_dates_stay_unguessed():
+    assert find_date_in_text("03/05/2024", now=NOW) is None
+    assert find_date_in_text("03/05/2024 10:00", now=NOW) is None
+
+
+def test_the_date_written_first_wins_whatever_its_form():
+    assert find_date_in_text("Do 25.04.24 | 14:07 Uhr | Sendung: 24.04.2024", now=NOW) == dt(2024, 4, 25)
+    assert find_date_in_text("Stand: 5. März 2024, aktualisiert 2024-03-07", now=NOW) == dt(2024, 3, 5)
+
+
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("刚刚", NOW),
+        ("半小时前", NOW - timedelta(minutes=30)),
+        ("2个小时前", NOW - timedelta(hours=2)),
+        ("前天 08:30", dt(2024, 6, 3, 8, 30, tz=CST)),
+    ],
+)
+def test_more_relative_forms(value, expected):
+    assert find_date_in_text(value, now=NOW, local_tz=CST) == expected
+    assert find_date_in_text(value, now=None) is None  # never without the fetch time

@@ -11,6 +11,7 @@ import pytest
 from newsgrab.extraction.dom import parse
 from newsgrab.extraction.metadata import (
     byline_authors,
+    byline_near_title,
     clean_authors,
     dateline_near_title,
     find_source,
@@ -323,3 +324,242 @@ def test_find_source_zhuanzai_without_colon():
 def test_photo_credit_is_not_the_source():
     assert find_source(["图片来源：视觉中国"]) is None
     assert find_source(["图片来源：视觉中国", "来源：新华社"]) == "新华社"
+
+
+# ---- issue #3: titles ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "og,site,expected",
+    [
+        ("Rates rise again - Valley Tribune", "Valley Tribune", "Rates rise again"),
+        ("Rates rise again | Royal | News | Express.co.uk", "Express.co.uk", "Rates rise again"),  # sections go too
+        ("Rates rise again | Mirror Online", "The Mirror", "Rates rise again"),  # the site under a longer name
+        ("Valley Tribune: Rates rise again for the third time", "Valley Tribune", "Rates rise again for the third time"),
+        ("장동혁 부담 커졌다-정치ㅣ한국일보", "한국일보", "장동혁 부담 커졌다"),  # Korean bar and a glued section
+        ("Rates rise again", "Valley Tribune", "Rates rise again"),
+    ],
+)
+def test_site_name_is_stripped_from_metadata_titles(og, site, expected):
+    m = meta_of(f'<meta property="og:title" content="{og}"><meta property="og:site_name" content="{site}">')
+    assert m.title == expected
+
+
+def test_site_suffix_does_not_outvote_the_h1():
+    # og:title and twitter:title both carry " - Site": stripped, they agree with the <h1>.
+    m = meta_of('<meta property="og:title" content="Council approves the flood wall - Valley Tribune">'
+                '<meta name="twitter:title" content="Council approves the flood wall - Valley Tribune">'
+                '<meta property="og:site_name" content="Valley Tribune">',
+                body="<h1>Council approves the flood wall</h1><p>x</p>")
+    assert m.title == "Council approves the flood wall"
+
+
+def test_h1_equal_to_og_title_is_not_a_site_name():
+    # <title> reads "Kicker: - Headline", which made the headline look like a trailing site name.
+    m = meta_of("<title>«Kicker»: - Man sentenced to life</title>"
+                '<meta property="og:title" content="Man sentenced to life">'
+                + ld({"@type": "NewsArticle", "headline": "«Kicker»: Man sentenced to life"}),
+                body="<h1>Man sentenced to life</h1><p>x</p>")
+    assert m.title == "Man sentenced to life"
+
+
+def test_french_space_before_colon_is_kept_when_the_sources_have_it():
+    m = meta_of('<meta property="og:title" content="Guerre en Ukraine\u00a0: la Russie avance">',
+                body="<h1>Guerre en Ukraine : la Russie avance</h1><p>x</p>")
+    assert m.title == "Guerre en Ukraine : la Russie avance"
+    # A kicker <span> joined to the headline still loses the stray space.
+    m = meta_of('<meta property="og:title" content="Kicker: the headline of the story">',
+                body="<h1><span>Kicker</span> : the headline of the story</h1><p>x</p>")
+    assert m.title == "Kicker: the headline of the story"
+
+
+# ---- issue #3: JSON-LD ---------------------------------------------------------------------------------
+
+
+def test_jsonld_article_subtypes_and_main_entity():
+    m = meta_of(ld({"@type": "ReportageNewsArticle", "headline": "Reportage", "datePublished": "2022-10-10T13:21:17Z"}))
+    assert m.title == "Reportage" and m.published == datetime(2022, 10, 10, 13, 21, 17, tzinfo=timezone.utc)
+    m = meta_of(ld({"@type": "WebPage", "mainEntity": {"@type": "NewsArticle", "headline": "Inside",
+                                                      "author": {"@type": "Person", "name": "Nadja Muster"}}}))
+    assert m.title == "Inside" and m.authors == ["Nadja Muster"]
+
+
+def test_jsonld_in_cdata_and_given_family_names():
+    raw = ('<script type="application/ld+json">\n//<![CDATA[\n{"@type":"NewsArticle","headline":"Wrapped",'
+           '"author":[{"@type":"Person","givenName":"Anna Giulia","familyName":"Fink"}]}\n//]]>\n</script>')
+    m = meta_of(raw)
+    assert m.title == "Wrapped"
+    assert m.authors == ["Anna Giulia Fink"]
+
+
+# ---- issue #3: authors ---------------------------------------------------------------------------------
+
+
+def test_outlet_named_as_author_is_dropped():
+    # by another of its names: the host (mdr.de), its initials on the host (LTO on lto.de), its
+    # website in brackets, the publisher.
+    assert meta_of('<meta name="author" content="mdr.de">', url="https://www.mdr.de/a").authors == []
+    assert meta_of('<meta name="author" content="LTO">', url="https://www.lto.de/a").authors == []
+    assert meta_of('<meta name="author" content="Deutsche Welle (www.dw.com)">').authors == []
+    m = meta_of(ld({"@type": "NewsArticle", "headline": "H", "author": {"@type": "Person", "name": "Krautreporter "},
+                    "publisher": {"name": "Krautreporter eG"}}) + '<meta property="og:site_name" content="Krautreporter">')
+    assert m.authors == []
+
+
+def test_the_next_author_meta_value_when_the_first_is_the_outlet():
+    m = meta_of('<meta name="author" content="한국일보"><meta name="author" content="신현주 기자">'
+                '<meta property="og:site_name" content="한국일보">')
+    assert m.authors == ["신현주"]  # the role word 기자 (reporter) goes too
+
+
+def test_repeated_article_author_metas_are_all_authors():
+    m = meta_of('<meta property="article:author" content="Deutsche Presse-Agentur">'
+                '<meta property="article:author" content="MM-Redaktion">')
+    assert m.authors == ["Deutsche Presse-Agentur", "MM-Redaktion"]
+
+
+def test_photo_credits_tagged_author_are_not_authors():
+    m = meta_of('<meta name="author" content="Emma Mackenzie">',
+                body='<figure><meta itemprop="author" content="(Image: Getty Images/iStockphoto)"></figure><p>x</p>')
+    assert m.authors == ["Emma Mackenzie"]
+
+
+def test_cxense_author_and_date_keys():
+    m = meta_of('<meta name="cxenseparse:author" content="松岡大地">'
+                '<meta name="cxenseparse:publishtime" content="2012-05-10T14:29:05.000Z">')
+    assert m.authors == ["松岡大地"]
+    assert m.published == datetime(2012, 5, 10, 14, 29, 5, tzinfo=timezone.utc)
+
+
+def test_japanese_names_keep_their_space():
+    m = meta_of('<meta name="author" content="大渡 美咲">', body="<p>これは日本語の記事です。ひらがなとカタカナ。</p>")
+    assert m.authors == ["大渡 美咲"]
+    assert meta_of('<meta name="author" content="张三 李四">', body="<p>这是一篇中文新闻报道的正文内容。</p>").authors == ["张三", "李四"]
+
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        (["ByMadeleine Howell"], ["Madeleine Howell"]),
+        (["Eva Kirchner-Rätsch Eva Kirchner-Rätsch"], ["Eva Kirchner-Rätsch"]),
+        (["105092"], []),
+        (["L_104485"], []),
+        (["박준석 기자"], ["박준석"]),
+    ],
+)
+def test_clean_authors_more(raw, expected):
+    assert clean_authors(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("接受记者采访时称，《广告法》有明确规定", []),  # 记者 in prose
+        ("本刊记者经历了近4个小时的车程", []),
+        ("研究部的郭励弘却撰文指出，把民资", []),
+        ("气象庁は調査終了を受けた記者会見で", []),  # 記者会見: a press conference
+        ("作者： size=\"20\" 来源： size=\"20\"", []),  # markup, not a name
+        ("作者：芊草凡凡 时间：2005-08-22 19:13:18", ["芊草凡凡"]),  # 时间： is the next label
+        ("本报实习生 刘国栋 周炜本报记者 王燕平 方云凤 柏建斌2003-7-24", ["刘国栋", "周炜", "王燕平", "方云凤", "柏建斌"]),
+        ("本报记者罗科苏盈发自北京", ["罗科苏盈"]),
+        ("“这样的说法没有道理。”（姚峰 上海报道）", ["姚峰"]),
+        ("（ 责任编辑：魏喆 ）", ["魏喆"]),  # an editor when nobody else is named
+        ("□ 本报记者 葛灵丹 (责编：萧潇、张妍)", ["葛灵丹"]),  # ... but the reporter first
+        ("capital von Jemima Kelly 05. November 2024 15:36 Uhr", ["Jemima Kelly"]),
+        ("von Dr. Max Kolter 20.10.2025 Bei dem Verfahren", ["Dr. Max Kolter"]),
+        ("Die Rede von Angela Merkel war lang", []),  # lower-case "von" in prose
+        ("Author of the article: Joseph Brean Published Aug 28, 2024", ["Joseph Brean"]),
+    ],
+)
+def test_byline_authors_more(text, expected):
+    assert byline_authors(text) == expected
+
+
+def test_visible_byline_on_two_lines():
+    _, authors = visible_byline(["标题", "本报实习生刘国栋 周炜", "本报记者王燕平 方云凤 柏建斌", "正文"], None)
+    assert authors == ["刘国栋", "周炜", "王燕平", "方云凤", "柏建斌"]
+
+
+def test_byline_after_the_second_copy_of_the_headline():
+    body = "民间资本路在何方-搜狐财经 导航 首页\n民间资本路在何方\n04年10月21日14:18 作者：郭励弘\n正文……"
+    assert byline_near_title(body, "民间资本路在何方") == ["郭励弘"]
+
+
+def test_outlet_is_dropped_from_a_visible_byline():
+    from newsgrab.extraction import extract
+
+    page = ("<html><head><title>Das harte Geschäft | MDR.DE</title></head><body><h1>Das harte Geschäft</h1>"
+            "<p>von David Straub, MDR THÜRINGEN Stand: 28. April 2023, 05:00 Uhr</p>"
+            + "<p>" + "Im Schlachthof wird früh am Morgen gearbeitet, und das seit Jahren. " * 8 + "</p></body></html>")
+    art = extract(page, url="https://www.mdr.de/nachrichten/a.html")
+    assert art.authors == ["David Straub"]
+
+
+# ---- issue #3: dates -----------------------------------------------------------------------------------
+
+
+def test_prose_and_captions_at_the_top_are_not_datelines():
+    now = datetime(2026, 6, 1, tzinfo=timezone.utc)
+    caption = "Helpers in protective suits walk towards the cruise ship that was hit by the outbreak: 11 May 2026 (AFP)"
+    assert visible_byline([caption], now)[0] is None
+    assert visible_byline(["由于电价的提高可以上溯到2004年6月15日，东电股份的一位人士表现得极为兴奋。"], now)[0] is None
+    assert visible_byline(["2024-03-01 10:00 来源：新华网"], now)[0] == datetime(2024, 3, 1, 10, 0)
+
+
+def test_dateline_just_above_the_headline():
+    body = "往期 返回 下一版 2022年02月13日\n“厕所革命”改善农牧区人居环境\n去年改造户用卫生厕所4.66万座……"
+    assert dateline_near_title(body, "“厕所革命”改善农牧区人居环境", None) == datetime(2022, 2, 13)
+
+
+def test_labelled_us_date():
+    body = "孙丰：巴黎举行座谈会 作者： 来源： 发布日期： 9/17/2004 5:54:13 AM 正文"
+    assert dateline_near_title(body, "谢谢您访问本站", None) == datetime(2004, 9, 17, 5, 54, 13)
+
+
+def test_copyright_year_is_never_the_date():
+    body = "标题在这里的新闻\n正文没有日期。" + "正文。" * 20 + "\nCopyright © 2004-2008 版权所有 2008年1月1日"
+    assert dateline_near_title(body, "标题在这里的新闻", None) is None
+
+
+def test_footer_date_after_a_copyright_mark_is_not_the_date():
+    body = "导航 首页\n一篇没有日期的文章\n正文。" + "正文内容。" * 80 + "\n版权所有 © 2003-2023 本网 更新时间：2023-01-01"
+    assert dateline_near_title(body, "一篇没有日期的文章", None) is None
+    assert visible_byline(["Copyright © 2023-01-01 Harbor Ledger"], None)[0] is None
+
+
+def test_the_headline_copy_with_the_closest_date_wins():
+    body = ("Malaga, die Metropole im Süden\nSuche Startseite Registrieren Artikel Kontakt " + "Menü " * 30 + "Expo 2008-02-11\n"
+            "Malaga, die Metropole im Süden ⋅ November 22, 2011 ⋅ Email this post\nText.")
+    assert dateline_near_title(body, "Malaga, die Metropole im Süden", None) == datetime(2011, 11, 22)
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Von Patrick Czerny - 4. Februar 2022", ["Patrick Czerny"]),
+        ("Warum Sie stärken sollten Von Christian Thiele, 07 Dezember, 2022", ["Christian Thiele"]),
+        ("“Alone” By Tim Anderson July 11, 2011 Salute", ["Tim Anderson"]),
+        ("Film 30.07.2024 Von Iron Man zu Doctor Doom Robert Downey Jr.: Ein neuer Schurke", []),  # a teaser
+        ("Sequilho com Chocolate (0) por CyberCook Unidades 40Peso", []),
+        ("Webdesign & Umsetzung © 2010 by Medienhaus Artz 2010", []),  # the site's maker
+        ("Autor: Multimedia Redaktion Kategorie: Diakonie", ["Multimedia Redaktion"]),  # stops at the next label
+    ],
+)
+def test_latin_bylines_need_a_dateline_after_them(text, expected):
+    assert byline_authors(text) == expected
+
+
+def test_outlet_imprint_is_not_a_list_of_people():
+    m = meta_of('<meta name="author" content="SPIEGEL ONLINE, Hamburg, Germany">'
+                '<meta property="og:site_name" content="SPIEGEL ONLINE">')
+    assert m.authors == []
+    assert clean_authors(["Autor/in: Korinna Hennig"]) == ["Korinna Hennig"]
+
+
+def test_by_line_right_under_the_headline():
+    body = "News Arts Sport\nMuseum returns stolen painting\nBy Jane Doe and John Roe\nA city museum on Wednesday handed back a painting."
+    assert byline_near_title(body, "Museum returns stolen painting") == ["Jane Doe", "John Roe"]
+
+
+def test_author_label_before_the_reporter_label():
+    assert byline_authors("2023-06-18 09:30:12 来源：江南日报 作者：本报记者 王小明 我要评论(12)") == ["王小明"]

@@ -12,12 +12,12 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
-from .dates import find_date_in_text, local_timezone, parse_date
+from .dates import find_date_in_text, find_date_span, local_timezone, parse_date
 from .dom import Head
 
-__all__ = ["Meta", "read_metadata", "clean_authors", "find_source"]
+__all__ = ["Meta", "read_metadata", "clean_authors", "drop_outlets", "find_source"]
 
 _ARTICLE_TYPES = {
     "article", "newsarticle", "reportagenews", "blogposting", "analysisnewsarticle", "opinionnewsarticle",
@@ -30,12 +30,19 @@ _DATE_KEYS = (
     "date", "dc.date", "dc.date.issued", "dcterms.created", "dcterms.date", "sailthru.date",
     "parsely-pub-date", "article.published", "og:published_time", "datecreated", "created", "firstpublishedtime",
     "og:release_date", "citation_publication_date", "release_date", "display-date", "dc.date.created",
+    "cxenseparse:publishtime",
 )
-_AUTHOR_KEYS = ("author", "article:author", "dc.creator", "sailthru.author", "parsely-author", "byl", "itemprop:author", "og:article:author", "citation_author", "dcterms.creator")
+_AUTHOR_KEYS = (
+    "author", "article:author", "dc.creator", "sailthru.author", "parsely-author", "byl", "itemprop:author", "og:article:author",
+    "citation_author", "dcterms.creator", "cxenseparse:author",
+)
+# Keys a page repeats once per author (<meta property="article:author"> twice for two authors).
+_REPEATED_AUTHOR_KEYS = {"article:author", "og:article:author", "citation_author", "dc.creator", "dcterms.creator"}
 # Role words before a name: Latin ones are whole words followed by a space or colon (so "Di" in
 # "Diana" stays); CJK ones may be glued to the name (记者张三).
 _ROLE_WORDS = re.compile(
-    r"^(?:(?:written by|reported by|photos? by|by|von|par|por|door|av|af|from)(?:\s*[:：]\s*|\s+)|(?:di|text|texte)\s*[:：]\s*|"
+    r"^(?:(?:written by|reported by|photos? by|by|von|par|por|door|av|af|from)(?:\s*[:：]\s*|\s+)|"
+    r"(?:di|text|texte|autor(?:/in|in)?|autorin/autor|author|auteur|autore|redaktion)\s*[:：]\s*|"
     r"(?:本报记者|本報記者|特约记者|特約記者|责任编辑|責任編輯|作者|文|记者|記者|编辑|編輯|撰文|采写|採寫|通讯员|通訊員)"
     r"\s*[:：/／]?\s*)",
     re.I,
@@ -47,6 +54,7 @@ _SOURCE_PATTERNS = [
     re.compile(r"(?:更多|繼續閱讀更多|继续阅读更多)?來自\s*(?P<s>[^\s的]{2,20})\s*的精彩文章"),
     re.compile(r"(?:更多|繼續閱讀更多|继续阅读更多)?来自\s*(?P<s>[^\s的]{2,20})\s*的精彩文章"),
 ]
+_SOURCE_HINT = re.compile("[源出转轉载載标標来來]")  # a character every source pattern needs
 
 
 @dataclass(slots=True)
@@ -60,6 +68,7 @@ class Meta:
     article_body: str | None = None  # JSON-LD articleBody, for thin DOMs
     description: str | None = None
     local_tz: tzinfo | None = None  # the zone of times the page writes without an offset
+    outlets: tuple[set[str], str | None] = (set(), None)  # (site names normalised, host label): see drop_outlets
 
 
 def _walk_ld(obj, out: list[dict], depth: int = 0) -> None:
@@ -73,10 +82,19 @@ def _walk_ld(obj, out: list[dict], depth: int = 0) -> None:
             _walk_ld(obj["@graph"], out, depth + 1)
         t = obj.get("@type")
         types = t if isinstance(t, list) else [t]
-        if any(isinstance(x, str) and x.lower() in _ARTICLE_TYPES for x in types):
+        if any(isinstance(x, str) and _is_article_type(x) for x in types):
             out.append(obj)
-        elif obj.get("mainEntity"):
+        # A WebPage often holds the story as its mainEntity: read both (the sort below puts the
+        # article first).
+        if obj.get("mainEntity"):
             _walk_ld(obj["mainEntity"], out, depth + 1)
+
+
+def _is_article_type(t: str) -> bool:
+    """schema.org article types, also as "schema:NewsArticle" or a schema.org URL; every subtype
+    whose name ends in Article or Posting (ReportageNewsArticle, DiscussionForumPosting...)."""
+    t = t.strip().lower().rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    return t in _ARTICLE_TYPES or t.endswith(("article", "posting"))
 
 
 def _names(v) -> list[str]:
@@ -86,7 +104,13 @@ def _names(v) -> list[str]:
         n = v.get("name")
         if isinstance(n, list):
             return [x for x in n if isinstance(x, str)]
-        return [n] if isinstance(n, str) else []
+        if isinstance(n, str) and n.strip():
+            return [n]
+        # A Person given as givenName + familyName only.
+        parts = [v.get(k) for k in ("givenName", "familyName")]
+        return [" ".join(x.strip() for x in parts if isinstance(x, str) and x.strip())] if any(
+            isinstance(x, str) and x.strip() for x in parts
+        ) else []
     if isinstance(v, list):
         out = []
         for x in v:
@@ -95,9 +119,26 @@ def _names(v) -> list[str]:
     return []
 
 
+_LD_OPEN = re.compile(r"^\s*(?://\s*)?(?:<!\[CDATA\[|<!--)")
+_LD_CLOSE = re.compile(r"(?://\s*)?(?:\]\]>|-->)\s*$")
+
+
+def _unwrap_ld(raw: str) -> str:
+    """The JSON inside //<![CDATA[ ... //]]> or <!-- ... -->. The closing pattern is searched in the
+    last characters only: searched over the whole text it is tried at every position (30 ms on a
+    megabyte of JSON-LD)."""
+    raw = _LD_OPEN.sub("", raw, count=1)
+    tail = len(raw) - 80
+    if tail > 0:
+        m = _LD_CLOSE.search(raw, tail)
+        return raw[: m.start()] if m else raw
+    return _LD_CLOSE.sub("", raw, count=1)
+
+
 def _ld_objects(head: Head) -> list[dict]:
     found: list[dict] = []
     for raw in head.json_ld:
+        raw = _unwrap_ld(raw)
         try:
             data = json.loads(raw)
         except RecursionError:
@@ -125,13 +166,16 @@ def read_metadata(head: Head, url: str | None, fetched_at: datetime | None) -> M
     # Title: JSON-LD headline, og:title, an <h1> that the <title> contains, then <title> trimmed.
     site = _first_str(_names(ld.get("publisher")) if ld else []) or metas.get("og:site_name") or metas.get("application-name")
     meta.site_name = _clean(site)
+    # Every name the site goes by: "Headline | Site" loses it before the sources are compared.
+    sites = [x for x in (_names(ld.get("publisher")) if ld else []) + [metas.get(k) for k in ("og:site_name", "application-name", "twitter:site")] if x]
     candidates = [ld.get("headline") if isinstance(ld.get("headline"), str) else None, metas.get("og:title"), metas.get("twitter:title"), metas.get("title"), metas.get("headline")]
     candidates = [html.unescape(c) if "&" in c else c for c in candidates if c and c.strip()]
+    candidates = [_strip_site(c, sites) for c in candidates]
     title = candidates[0] if candidates else None
     # The visible headline (<h1>) is what readers and editors call the title; og:title and <title>
     # are often SEO variants. Take the first <h1> that shares enough words with those variants
     # (a logo or section name in an <h1> shares none).
-    h1 = _headline_h1(head.h1s, candidates + ([head.title] if head.title else []), meta.site_name)
+    h1 = _headline_h1(head.h1s, candidates + ([head.title] if head.title else []), meta.site_name, len(candidates))
     if h1:
         # Sources often disagree (an SEO og:title, a social twitter:title, a shorter <h1>): the
         # wording most of them share wins; on a tie the visible headline does.
@@ -140,24 +184,32 @@ def read_metadata(head: Head, url: str | None, fetched_at: datetime | None) -> M
     elif not title and head.title:
         from .clean import trim_title
 
-        title = trim_title(head.title, meta.site_name)
+        title = trim_title(_strip_site(head.title, sites), meta.site_name)
     elif title and meta.site_name:
         from .clean import trim_title
 
         if meta.site_name in title and _norm(title) != _norm(meta.site_name):
             title = trim_title(title, meta.site_name)
-    # A kicker in its own <span> joined to the headline leaves "Kicker : Headline".
-    meta.title = _clean(re.sub(r"(?<=\w) : (?=\S)", ": ", title) if title else title)
+    # A kicker in its own <span> joined to the headline leaves "Kicker : Headline" (French
+    # typography writes "Guerre en Ukraine : la ..." on purpose: kept when a source has it too).
+    if title and " : " in title and not any(" : " in " ".join(c.split()) for c in candidates):
+        title = re.sub(r"(?<=\w) : (?=\S)", ": ", title)
+    meta.title = _clean(title)
 
-    # Authors.
-    authors = _names(ld.get("author")) if ld else []
-    if not authors:
-        for k in _AUTHOR_KEYS:
-            v = metas.get(k)
-            if v and not v.startswith("http"):
-                authors = [v]
-                break
-    meta.authors = clean_authors(authors, meta.site_name)
+    # Authors: JSON-LD, else the first author <meta> key that names someone (every value of it:
+    # pages repeat article:author once per author). An outlet named as author is not an author.
+    meta.outlets = _outlet_keys(sites, url)
+    lang = _page_language(head)
+    authors = clean_authors(_names(ld.get("author")), meta.site_name, outlets=meta.outlets, lang=lang) if ld else []
+    for k in _AUTHOR_KEYS if not authors else ():
+        values = [v for kk, v in head.metas if kk == k and v and not v.startswith("http")]
+        if k in _REPEATED_AUTHOR_KEYS:
+            authors = clean_authors(values, meta.site_name, outlets=meta.outlets, lang=lang)
+        else:  # the first value that names someone: `author` and itemprop markup also tag photo credits and teasers
+            authors = next((a for v in values if (a := clean_authors([v], meta.site_name, outlets=meta.outlets, lang=lang))), [])
+        if authors:
+            break
+    meta.authors = authors
 
     # Published date.
     published = None
@@ -209,12 +261,16 @@ def _tokens(s: str) -> set[str]:
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—»:]\s+|\s*[_|｜]\s*|——")
 
 
-def _headline_h1(h1s: list[str], variants: list[str], site_name: str | None) -> str | None:
+def _headline_h1(h1s: list[str], variants: list[str], site_name: str | None, n_meta: int = 0) -> str | None:
+    """The first <h1> that is the headline: it shares at least half its words with one of
+    `variants` (the metadata titles, the first `n_meta` of them, then <title>)."""
     if not variants:
         return h1s[0] if len(h1s) == 1 and 10 <= len(h1s[0]) <= 300 else None
     vt = [_tokens(v) for v in variants]
-    # Names that only ever trail a title ("Headline | Valley Tribune") are the site's, not a headline.
-    trailing = {_norm(part) for v in variants for part in _TITLE_SEPARATORS.split(v)[1:]}
+    # Names that only ever trail a title ("Headline | Valley Tribune") are the site's, not a headline
+    # -- unless a metadata title says exactly that ("Kicker: - Headline" in <title>, "Headline" in og).
+    same = {_norm(v) for v in variants[:n_meta]}
+    trailing = {_norm(part) for v in variants for part in _TITLE_SEPARATORS.split(v)[1:]} - same
     for h in h1s[:5]:
         if not 4 <= len(h) <= 300 or (site_name and _norm(h) == _norm(site_name)) or _norm(h) in trailing:
             continue
@@ -224,6 +280,58 @@ def _headline_h1(h1s: list[str], variants: list[str], site_name: str | None) -> 
         if any(len(ht & v) >= 0.5 * len(ht) for v in vt if v):
             return h
     return None
+
+
+# Separators between a headline and the site's name (and section) in <title> and og:title.
+_SITE_SEP = re.compile(r"(\s+[|\-–—»·•:]\s+|(?<=\w):\s+|\s*[_|｜ㅣ]\s*|\s+-{1,2}\s*|\s*——\s*|(?<=[\u3400-\u9fff）」』])-{1,2}(?=[\u3400-\u9fff（「『]))")
+# A section glued to a CJK or Korean headline just before the site name: "...커졌다-정치ㅣ한국일보".
+_GLUED_SECTION = re.compile(r"(?<=[\u3400-\u9fff\uac00-\ud7af])[-_]([\u3400-\u9fff\uac00-\ud7af]{1,6})$")
+
+
+def _is_site_part(part: str, keys: set[str]) -> bool:
+    p = _norm(part)
+    if not p or len(part) > 60:
+        return False
+    if p in keys:
+        return True
+    # "Mirror Online" / "The Mirror", "Daily Mail Online" / "Mail Online", "news.ORF.at" / "ORF.at"
+    return any(len(k) >= 4 and (k in p or p in k) and min(len(k), len(p)) >= 0.5 * max(len(k), len(p)) for k in keys)
+
+
+def _strip_site(title: str, sites: list[str]) -> str:
+    """`title` without a leading or trailing site name ("Headline | Site", "Site: Headline"), and
+    without the sections between the headline and the site name ("Headline | Royal | News | Site")."""
+    keys = {_norm(x.lstrip("@")) for x in sites if x and _norm(x)}
+    keys |= {k[3:] for k in keys if k.startswith("the") and len(k) > 6}  # "The Mirror" is "Mirror Online"
+    if not keys or not title:
+        return title
+    pieces = _SITE_SEP.split(title.strip())
+    segs, seps = pieces[0::2], pieces[1::2]
+    if len(segs) < 2:
+        return title
+    cut = False
+    while len(segs) > 1 and _is_site_part(segs[-1], keys):
+        sep = seps.pop()
+        segs.pop()
+        cut = True
+        # Section names between headline and site: short, and the same separator as the site's.
+        while len(segs) > 1 and seps[-1].strip() == sep.strip() and len(segs[-1].split()) <= 2 and len(segs[-1]) <= 20 \
+                and sum(map(len, segs[:-1])) >= 3 * len(segs[-1]):
+            segs.pop()
+            seps.pop()
+    if not cut:
+        while len(segs) > 1 and _is_site_part(segs[0], keys) and len(segs[0]) < len(segs[1]):
+            segs.pop(0)
+            seps.pop(0)
+            cut = True
+    if not cut:
+        return title
+    out = "".join(seg + (seps[i] if i < len(seps) else "") for i, seg in enumerate(segs)).strip()
+    if len(segs) == 1:
+        g = _GLUED_SECTION.search(out)
+        if g and len(out) >= 4 * len(g.group(1)):
+            out = out[: g.start()]
+    return out or title
 
 
 _KANA = re.compile(r"[\u3040-\u30ff]")
@@ -264,8 +372,60 @@ _SPLIT_AUTHORS = re.compile(
 )
 
 
-def clean_authors(raw: list[str], site_name: str | None = None) -> list[str]:
-    """Authors as a list of names: no "By", no role words, no site name, no e-mail or URL."""
+# Role words written after a name: Korean 기자 (reporter), 특파원 (correspondent)...; Japanese 記者.
+_ROLE_SUFFIX = re.compile(
+    r"(?<=\S)\s*(?:(?:선임|수습|인턴|객원|전문)?기자|특파원|논설위원|편집위원|칼럼니스트|記者|特派員|编辑|編輯)$"
+)
+_DOMAIN = re.compile(r"(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/?", re.I)
+_SLD = {"co", "com", "org", "net", "gov", "ac", "edu", "or", "ne", "go"}
+
+
+def _outlet_keys(sites: list[str], url: str | None) -> tuple[set[str], str | None]:
+    """What an outlet named as an author looks like on this page: its site names (normalised)
+    and the main label of its host ("mdr" for www.mdr.de, "bbc" for www.bbc.co.uk)."""
+    keys = {_norm(x.lstrip("@")) for x in sites if x and _norm(x)}
+    label = None
+    if url:
+        try:
+            host = (urlsplit(url).hostname or "").lower()
+        except ValueError:
+            host = ""
+        labels = [x for x in host.split(".") if x]
+        if len(labels) >= 3 and labels[-2] in _SLD and len(labels[-1]) == 2:
+            labels = labels[:-1]
+        if len(labels) >= 2:
+            label = _norm(labels[-2]) or None
+    return keys, label
+
+
+def _is_outlet(name: str, outlets: tuple[set[str], str | None]) -> bool:
+    keys, label = outlets
+    n = _norm(name)
+    if _DOMAIN.fullmatch(name):
+        return True  # "mdr.de", "ORF.at": a website, not a person
+    if n in keys or (label and n == label):
+        return True
+    # "MDR THÜRINGEN", "BBC NEWS": a name in capitals that starts with the outlet's name
+    first = _norm(name.split()[0]) if name.split() else ""
+    return name.isupper() and len(name.split()) > 1 and (first in keys or (label is not None and first == label))
+
+
+def drop_outlets(names: list[str], outlets: tuple[set[str], str | None]) -> list[str]:
+    """`names` without those that are the page's own outlet (its site name, its host)."""
+    return [n for n in names if not _is_outlet(n, outlets)]
+
+
+def clean_authors(
+    raw: list[str],
+    site_name: str | None = None,
+    *,
+    outlets: tuple[set[str], str | None] | None = None,
+    lang: str | None = None,
+) -> list[str]:
+    """Authors as a list of names: no "By", no role words, no site name, no e-mail or URL.
+
+    `outlets` (from the page's site names and host) also drops the outlet under another of its
+    names ("mdr.de", "LTO" on lto.de); `lang` "ja" keeps the space of Japanese names (大渡 美咲)."""
     out: list[str] = []
     for item in raw:
         if not item:
@@ -273,16 +433,30 @@ def clean_authors(raw: list[str], site_name: str | None = None) -> list[str]:
         item = re.sub(r"\s+", " ", item).strip()
         if re.match(r"(?:https?://|www\.)\S+$", item, re.I):
             continue  # a profile URL is not a name
-        if re.fullmatch(r"[\u4e00-\u9fff·]{2,4}(?: [\u4e00-\u9fff·]{2,4})+", item):
+        if re.search(r"[(（]\s*(?:https?://)?(?:www\.)?[\w-]+\.[a-z]{2,}\b", item, re.I):
+            continue  # "Deutsche Welle (www.dw.com)": an outlet with its website
+        if lang != "ja" and re.fullmatch(r"[\u4e00-\u9fff·]{2,4}(?: [\u4e00-\u9fff·]{2,4})+", item):
             item = item.replace(" ", "、")  # Chinese names are never written with inner spaces
+        item = re.sub(r"^By(?=[A-Z][a-z])", "", item)  # "ByJane Doe": the byline's "By" glued on
         item = _ROLE_WORDS.sub("", item)
-        for name in _SPLIT_AUTHORS.split(item):
+        parts = _SPLIT_AUTHORS.split(item)
+        if len(parts) > 1 and outlets and _is_outlet(parts[0].strip(), outlets):
+            continue  # "SPIEGEL ONLINE, Hamburg, Germany": the outlet's imprint, not a list of people
+        for name in parts:
             name = re.sub(r"\s*[(（][^)）]*[)）]?\s*$", "", name.strip())  # "Name (abc)" initials
             name = _ROLE_WORDS.sub("", name.strip(" .:：-–—|()（）[]【】"))
             name = re.sub(r"\S+@\S+|https?://\S+", "", name).strip()
+            name = _ROLE_SUFFIX.sub("", name).strip()
+            words = name.split()
+            if len(words) >= 4 and len(words) % 2 == 0 and words[: len(words) // 2] == words[len(words) // 2:]:
+                name = " ".join(words[: len(words) // 2])  # "Jane Doe Jane Doe": a name printed twice
             if not name or len(name) > 60 or name.lower().startswith("http"):
                 continue
+            if len(re.findall(r"\d", name)) >= 3:
+                continue  # "105092", "L_104485": an id, not a name
             if site_name and _norm(name) == _norm(site_name):
+                continue
+            if outlets and _is_outlet(name, outlets):
                 continue
             if name not in out:
                 out.append(name)
@@ -293,6 +467,8 @@ def find_source(texts: list[str]) -> str | None:
     """The publication a repost credits: 来源：X, 原标题 (X), 轉載自 X, 更多來自 X 的精彩文章."""
     for t in texts:
         if len(t) > 200:
+            continue
+        if not _SOURCE_HINT.search(t):  # none of the patterns can match: skip the five searches
             continue
         for pat in _SOURCE_PATTERNS:
             m = pat.search(t)
@@ -309,6 +485,21 @@ _DATE_LABEL = re.compile(
     re.I,
 )
 _COPYRIGHT = re.compile(r"©|copyright|版权所有|版權所有", re.I)
+# A date (and time) that ends the text just before a headline, give or take a weekday.
+_DATE_NEAR_END = re.compile(
+    r"(?:(?:19|20)\d{2}\s*[年/.-]\s*\d{1,2}\s*[月/.-]\s*\d{1,2}\s*[日号號]?|\d{1,2}\.\s*\d{1,2}\.\s*(?:19|20)\d{2})"
+    r"(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?(?:\s*(?:星期|週|周|礼拜)[一二三四五六日天])?\s*$"
+)
+
+
+def _after_headline(body_text: str, i: int, title: str) -> str:
+    """The 300 characters (whitespace collapsed) after the headline that starts at `i`: after the
+    whole headline when the page writes it out, so that its own words ("... by Hyatt Opens") are
+    not read as a byline."""
+    text = " ".join(body_text[i: i + len(title) + 1500].split())
+    t = " ".join(title.split())
+    start = len(t) if t and text.startswith(t) else min(12, len(t))
+    return text[start: start + 300]
 
 
 def dateline_near_title(body_text: str, title: str | None, now: datetime | None, local_tz: tzinfo | None = None) -> datetime | None:
@@ -319,22 +510,38 @@ def dateline_near_title(body_text: str, title: str | None, now: datetime | None,
         return None
     probe = (title or "").strip()[:12]
     if len(probe) >= 4:
+        # The headline may be written several times (a title bar, a breadcrumb, the story): the
+        # copy with a date closest after it is the dateline's.
+        best = None
         start = 0
         for _ in range(5):
             i = body_text.find(probe, start)
             if i < 0:
                 break
-            window = " ".join(body_text[i + len(probe): i + len(probe) + 1500].split())[:300]
+            window = _after_headline(body_text, i, title or "")
             cut = _COPYRIGHT.search(window)
             window = window[: cut.start()] if cut else window
             # Absolute dates anywhere in the window; relative ones (3小时前) only right at its start.
-            found = find_date_in_text(window, now=now, local_tz=local_tz) or find_date_in_text(
-                window[:30], now=now, local_tz=local_tz
-            )
+            found = find_date_span(window, now=now, local_tz=local_tz) or find_date_span(window[:30], now=now, local_tz=local_tz)
+            if found and (best is None or found[1] < best[1]):
+                best = found
+            start = i + len(probe)
+        if best:
+            return best[0]
+        # E-paper and some templates put the date just above the headline ("下一版 2022年02月13日 标题").
+        i = body_text.find(probe)
+        for _ in range(5):  # the first copies of the headline, as above
+            if i <= 0:
+                break
+            before = " ".join(body_text[max(0, i - 1500): i].split())[-40:]
+            m = _DATE_NEAR_END.search(before)
+            found = find_date_in_text(m.group(0), now=now, local_tz=local_tz) if m else None
             if found:
                 return found
-            start = i + len(probe)
+            i = body_text.find(probe, i + len(probe))
     for m in _DATE_LABEL.finditer(body_text, 0, 1_000_000):  # bounded: ~0.2 s per million characters
+        if _COPYRIGHT.search(body_text, max(0, m.start() - 80), m.start()):
+            continue  # "© 2003-2023 版权所有 更新时间：…" is the footer's, not the story's
         window = body_text[m.end(): m.end() + 40]
         found = find_date_in_text(window, now=now, local_tz=local_tz)
         if found:
@@ -342,17 +549,57 @@ def dateline_near_title(body_text: str, title: str | None, now: datetime | None,
     return None
 
 
-_CJK_NAME = r"[\u4e00-\u9fff·]{2,4}?(?=发自|發自|报道|報導|摄|攝|/|／|）|\)|\s|$|[^\u4e00-\u9fff·])"
-# 记者/作者 may follow the outlet's name (本报记者, 新京报记者); a bare 文 must be 文/ or 文：.
-_BYLINE_CJK = re.compile(
-    r"(?:(?:作者|记者|記者|撰文|编译|編譯|采写|採寫|发布者|發布者|博主|责任编辑|責任編輯)\s*[:：/／]?\s*|"
-    r"(?:^|(?<=[\s(（【\[|｜]))文\s*[:：/／]\s*)"
-    rf"({_CJK_NAME}(?:[ 、，,]{_CJK_NAME}){{0,4}}|[A-Za-z][\w.-]{{1,24}})"
+# A Chinese name in a byline ends at a delimiter, a credit word (发自/报道/摄) or the next label
+# (周炜本报记者...); never at sentence punctuation (记者采访时称，).
+_CJK_NAME = (
+    r"[\u4e00-\u9fff·]{2,4}?(?=发自|發自|报道|報導|摄|攝|/|／|）|\)|\s|$|本报|本報|记者|記者|[^\u4e00-\u9fff·。：:；;！？])"
 )
+# 记者/作者 may follow the outlet's name (本报记者, 新京报记者); a bare 文 must be 文/ or 文：. Not
+# the compounds 记者会 (press conference), 记者证, 记者节, 作者简介.
+_BYLINE_CJK = re.compile(
+    r"(?:(?P<label>作者|记者|記者|撰文|编译|編譯|采写|採寫|发布者|發布者|博主|实习生|實習生|通讯员|通訊員|责任编辑|責任編輯|责编|責編)"
+    r"(?!会|會|招待|发布|發布|证|證|节|節|站|团|團|们|們|简介|簡介|信息|專欄|专栏)(?P<sep>\s*[:：/／]?\s*)|"
+    r"(?:^|(?<=[\s(（【\[|｜]))文\s*[:：/／]\s*)"
+    rf"({_CJK_NAME}(?:[ 、，,]{_CJK_NAME}){{0,4}}|[A-Za-z][\w.-]{{1,24}}(?![\w.-]|\s*=))"
+)
+_EDITOR_LABELS = {"责任编辑", "責任編輯", "责编", "責編"}
+# "（姚峰 上海报道）": the reporter and the place, in brackets at the end of a Chinese story.
+_BYLINE_CJK_REPORT = re.compile(r"[（(]\s*([\u4e00-\u9fff]{2,3})\s+[\u4e00-\u9fff]{2,6}(?:报道|報導)\s*[）)]")
 _BYLINE_KO = re.compile(r"(?:^|(?<=[\s(|]))([가-힣]{2,4})\s*(?:기자|특파원|논설위원)(?=\s|$|[|·=,])")
-# "By Jane Doe and John Roe" inside a longer text: capitalised names joined by commas/and.
-_NAME_EN = r"[A-ZÄÖÜÅØÆ][\w.'’-]+(?:\s+[A-ZÄÖÜÅØÆ][\w.'’-]+){1,3}"
-_BYLINE_LATIN_IN = re.compile(rf"(?:^|(?<=\s))(?:By|Von|Par|Por|Door)\s+({_NAME_EN}(?:\s*(?:,|\band\b|\bund\b|&)\s*{_NAME_EN})*)")
+# "By Jane Doe and John Roe" inside a longer text: capitalised names joined by commas/and. A name
+# stops before the words a dateline goes on with (Published, Updated, a month, a weekday), also
+# when they are glued on ("Lesotho TimesNovember 21, 2025").
+_DATELINE_WORDS = (
+    r"Published|Updated|Posted|Veröffentlicht|Aktualisiert|Stand|Photo|Photos|Foto|Fotos|Bild|Image|Lesezeit|Min|Minuten|Uhr|"
+    r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|January|February|March|April|June|July|August|September|October|"
+    r"November|December|Januar|Februar|März|Mai|Juni|Juli|Oktober|Dezember|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
+    r"Sunday|Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag|Mon|Tue|Wed|Thu|Fri|Sat|Sun|Mo|Di|Mi|Do|Fr|Sa|So"
+)
+_NOT_NAME = rf"(?!(?:{_DATELINE_WORDS})\b)(?![\w.'’-]*[a-z](?:{_DATELINE_WORDS})\b)(?![\w'’-]+\s*:)"
+_NAME_EN = rf"{_NOT_NAME}[A-ZÄÖÜÅØÆ][\w.'’-]+(?:\s+{_NOT_NAME}[A-ZÄÖÜÅØÆ][\w.'’-]+){{1,3}}"
+_NAMES_EN = rf"{_NAME_EN}(?:\s*(?:,|\band\b|\bund\b|&)\s*{_NAME_EN})*"
+# Dates as a byline goes on with them: "4. Februar 2022", "July 11, 2011", "05.11.2024", "2024-03-05".
+_DATE_SHAPE = (
+    r"\d{1,2}\.\s*\d{1,2}\.\s*(?:\d{4}|\d{2})\b|\d{1,2}\.?\s+[A-ZÄÖÜ][a-zäöüé]+\.?,?\s+\d{4}|(?:19|20)\d{2}-\d{1,2}-\d{1,2}|"
+    r"[A-Z][a-z]+\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{1,2}/\d{1,2}/\d{2,4}"
+)
+_DATELINE_GOES_ON = r"\||•|·|⋅|—|–|-\s|Stand\b|Updated|Published|Posted|Veröffentlicht|Aktualisiert|Publié|Publicado"
+# After "By"/"Von" without a colon the names must end the text or be followed by the dateline (a
+# date, a separator, Published...): "Von Iron Man zu Doctor Doom" is a teaser, not a byline.
+_BYLINE_END = rf"(?=\s*(?:,\s*(?:[^,.\d]{{2,40}}?\s*)?)?(?:$|\d|/|\(|{_DATE_SHAPE}|{_DATELINE_GOES_ON}))"
+_BYLINE_LATIN_IN = re.compile(
+    r"(?:^|(?<=[\s|•·]))(?:(?:By|Von|Par|Por|Door|Written by|Author of the article|Autor|Autorin|Auteur|Autore)\s*:\s*"
+    rf"({_NAMES_EN})|(?:By|Von|Par|Por|Door|Written by)\s+({_NAMES_EN}){_BYLINE_END})"
+)
+# Lower-case "von"/"by" is prose as often as a byline ("ein Geheimnis von Brigitte Bardot."): only
+# when the dateline goes on right after the names -- a full date, a separator, Stand/Updated.
+_BYLINE_LATIN_LOWER = re.compile(
+    rf"(?:^|(?<=[\s|•·]))(?:by|von|par|por|door)\s+({_NAMES_EN})"
+    rf"(?=\s*(?:,\s*(?:[^,.\d]{{2,40}}?\s*)?)?(?:{_DATE_SHAPE}|{_DATELINE_GOES_ON}))"
+)
+# "By Jane Doe and John Roe" right under the headline is a byline whatever follows it (not "Von":
+# German starts sentences with it).
+_BYLINE_AT_START = re.compile(rf"^\s*(?:By|Par|Por|Door)\s+({_NAMES_EN})")
 _BYLINE_LATIN = re.compile(r"^(?:By|Von|Par|Por|Door|Av|Af)\s+([A-ZÄÖÜÅØÆ][^\n]{2,80})$")
 
 
@@ -372,11 +619,18 @@ def byline_near_title(body_text: str, title: str | None) -> list[str]:
     probe = (title or "").strip()[:12]
     if len(probe) < 4 or not body_text:
         return []
-    i = body_text.find(probe)
-    if i < 0:
-        return []
-    window = " ".join(body_text[i + len(probe): i + len(probe) + 1500].split())[:300]
-    return byline_authors(window)
+    start = 0
+    for _ in range(5):  # the headline may first appear in a title bar or breadcrumb
+        i = body_text.find(probe, start)
+        if i < 0:
+            break
+        window = _after_headline(body_text, i, title or "")
+        m = _BYLINE_AT_START.match(window)
+        found = clean_authors([m.group(1)]) if m else byline_authors(window)
+        if found:
+            return found
+        start = i + len(probe)
+    return []
 
 
 def visible_byline(texts: list[str], now: datetime | None, local_tz: tzinfo | None = None) -> tuple[datetime | None, list[str]]:
@@ -386,13 +640,40 @@ def visible_byline(texts: list[str], now: datetime | None, local_tz: tzinfo | No
     authors: list[str] = []
     lines = [t for t in texts[:8] if len(t) <= 160]
     for t in lines:
-        if date is None:
+        if date is None and _dateline_like(t):
             date = find_date_in_text(t, now=now, local_tz=local_tz)
-    for t in lines + [t for t in texts[-5:] if len(t) <= 160]:
+    candidates = lines + [t for t in texts[-5:] if len(t) <= 160]
+    for i, t in enumerate(candidates):
         authors = byline_authors(t)
         if authors:
+            # A byline on two lines (本报实习生 X Y / 本报记者 Z): the next line adds its names.
+            more = byline_authors(candidates[i + 1]) if i + 1 < len(lines) else []
+            authors += [a for a in more if a not in authors]
             break
     return date, authors
+
+
+_PROSE_WORD = re.compile(r"(?<![\w.])[a-zäöüßàâçéèêëîïôûùáíóúñ][a-zäöüßàâçéèêëîïôûùáíóúñ'’-]+\b")
+
+
+def _dateline_like(line: str) -> bool:
+    """A short line that is a dateline, not a sentence of the story or a photo caption that
+    happens to hold a date ("由于……可以上溯到2004年6月15日，…", "Helpers at the ship: 11 May 2026 (AFP)").
+    Sentences have CJK sentence punctuation or many lower-case words."""
+    if re.search(r"[。！？，；]", line) or _COPYRIGHT.search(line):
+        return False
+    return len(_PROSE_WORD.findall(line)) < 6
+
+
+def top_line_date(texts: list[str], now: datetime | None, local_tz: tzinfo | None = None) -> datetime | None:
+    """The first date in a short line at the top of the article, prose or not: the last resort
+    when neither a dateline nor the page around the headline gives one."""
+    for t in texts[:8]:
+        if len(t) <= 160 and not _COPYRIGHT.search(t):
+            found = find_date_in_text(t, now=now, local_tz=local_tz)
+            if found:
+                return found
+    return None
 
 
 # The commonest Chinese surnames (about nine in ten people): a second or third "name" after a
@@ -412,20 +693,59 @@ _SURNAMES = set(
 
 def byline_authors(text: str) -> list[str]:
     """Authors named by a byline in `text` (作者：X, 记者 X Y, 김민수 기자, By X and Y), else []."""
-    m = _BYLINE_CJK.search(text)
-    if m:
-        names = clean_authors([m.group(1)])
-        return names[:1] + [n for n in names[1:] if n[0] in _SURNAMES]
+    cut = _COPYRIGHT.search(text)
+    if cut:
+        text = text[: cut.start()]  # "© 2010 by Medienhaus X": the site's maker, not an author
+    names = _cjk_byline(text)
+    if names:
+        return names
     m = _BYLINE_KO.search(text)
     if m:
         return [m.group(1)]
     m = _BYLINE_LATIN.match(text)
     if m:
-        return clean_authors([re.split(r"\s+(?:\||•|·|-|–)\s+|,\s*(?:\d|Updated|Published)", m.group(1))[0]])
-    m = _BYLINE_LATIN_IN.search(text)
+        part = re.split(r"\s+(?:\||•|·|-|–)\s+|,\s*(?:\d|Updated|Published)", m.group(1))[0]
+        names = re.match(_NAMES_EN, part)  # "Tomas Spahn Fr": the weekday of the dateline is not a name
+        return clean_authors([names.group(0) if names else part])
+    m = _BYLINE_LATIN_IN.search(text) or _BYLINE_LATIN_LOWER.search(text)
     if m:
-        return clean_authors([m.group(1)])
+        return clean_authors([next(g for g in m.groups() if g)])
     return []
+
+
+def _cjk_byline(text: str) -> list[str]:
+    """Names after a Chinese byline label. A label glued to the next word (记者张三) counts only
+    when that word starts with a surname and is not followed by sentence punctuation (记者来到现场，
+    is prose). Groups written one after another (本报实习生 X Y 本报记者 Z) add up; an editor
+    (责任编辑：X) is the answer only when nobody else is named."""
+    found: list[str] = []
+    editor: list[str] = []
+    end = -1
+    for m in _BYLINE_CJK.finditer(text):
+        glued = m.group("label") is not None and not m.group("sep")
+        raw = m.group(3)
+        if raw.startswith(("本报", "本報", "本刊", "本台", "本网", "本網", "本站")):
+            continue  # 作者：本报记者 X -- the name comes with the next label
+        if glued and (raw[0] not in _SURNAMES or text[m.end(): m.end() + 1] in "，,。：:；;！？" and m.end() < len(text)):
+            continue
+        names = clean_authors([raw])
+        names = names[:1] + [n for n in names[1:] if n[0] in _SURNAMES]
+        if not names:
+            continue
+        if m.group("label") in _EDITOR_LABELS:
+            editor = editor or names
+        elif not found:
+            found, end = names, m.end()
+        elif m.start() - end <= 4:
+            found += [n for n in names if n not in found]
+            end = m.end()
+        else:
+            break
+    if not found:
+        m = _BYLINE_CJK_REPORT.search(text)
+        if m and m.group(1)[0] in _SURNAMES:
+            found = [m.group(1)]
+    return found or editor
 
 
 # Keys under which single-page apps keep the article in their embedded state (Next.js, Nuxt, ...).
@@ -458,3 +778,16 @@ def embedded_body(json_texts: list[str], min_len: int) -> str | None:
             elif isinstance(obj, list):
                 stack.extend(x for x in obj if isinstance(x, (dict, list)))
     return best
+
+
+_NOSCRIPT = re.compile(r"<noscript\b[^>]*>(.*?)</noscript\s*>", re.S | re.I)
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def noscript_body(html: str, min_len: int) -> str | None:
+    """The HTML that a script-rendered page keeps for readers without JavaScript (blog templates
+    write the whole post twice: in a script template and in a <noscript>), when its text is at
+    least `min_len` characters. Only asked when the DOM's own text is thin."""
+    parts = [m.group(1) for m in _NOSCRIPT.finditer(html)]
+    parts = [p for p in parts if len(_TAGS.sub("", p).strip()) >= min_len]
+    return "\n".join(parts) if parts else None
