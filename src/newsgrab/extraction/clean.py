@@ -25,13 +25,31 @@ _DATE_LINE = re.compile(
 )
 
 
+# A photo caption rendered as a paragraph ends with its credit: "(Foto: dpa)", "Photo: Name/AFP",
+# "| © Name", "© Agency", "IMAGO/Name", "Name/dpa", "(AFP / NAME)". Agencies and credit words are
+# the same in every language; a paragraph that cites an agency ends with a full stop instead.
+_AGENCY = r"(?:IMAGO|Imago|Getty Images|Getty|AFP|dpa|Reuters|AP Photo|AP|EPA|Keystone|picture alliance|ANP|Xinhua|KEYSTONE|APA)"
+_CREDIT_TAIL = re.compile(
+    r"(?:\((?:Foto|Fotos|Photo|Photos|Bild|Bilder|Image|Credit|Crédit|Fotó|Zdjęcie)\s*:[^()]{1,60}\)"
+    r"|(?:Foto|Fotos|Photo|Photos|Bild|Image|Credit|Crédit|Fotó|Zdjęcie)\s*:\s*[^.!?:]{2,60}"
+    r"|\|\s*©[^|]{1,60}|©\s*[^.!?©]{1,40}"
+    rf"|\(?\b{_AGENCY}\s*/\s*[^/\s][^/]{{1,40}}|[^\s/][^/]{{1,40}}/\s*{_AGENCY}\b\)?)\s*$"
+)
+_MAX_CAPTION = 300
+_CREDIT_SPAN = 100  # a credit is the last few words: only the block's end is searched
+_SENTENCE_END = frozenset(".!?。！？…\"”»")  # no credit form ends so
+
+
 @dataclass(frozen=True, slots=True)
 class Phrases:
     drop: _Literals
+    short_only: frozenset  # drop phrases too common in real sentences to judge a longer tail block by
     drop_re: re.Pattern  # unanchored patterns
     drop_start: re.Pattern  # patterns anchored at the start of a block (matched with .match)
     cut: re.Pattern
+    end: re.Pattern  # like cut, but the story never resumes after these (comments, about the author)
     reply: re.Pattern  # reply headers of a comment thread: the article ended before them
+    caption: re.Pattern  # starts of figure captions ("Abbildung 2:", "Fig. 3.", "Symbolbild")
     lead: _Literals
     lead_re: re.Pattern
 
@@ -77,26 +95,36 @@ def phrases() -> Phrases:
     """All languages' tables merged: a page's language is not always known (or honest), and the
     phrases of different languages do not collide."""
     raw = json.loads(resources.files(__package__).joinpath("data/phrases.json").read_text("utf-8"))
-    drop, drop_re, cut, lead, lead_re, reply = [], [], [], [], [], []
+    drop, drop_re, cut, end, lead, lead_re, reply, short_only, caption = [], [], [], [], [], [], [], [], []
     for lang, table in raw.items():
         if lang == "_doc":
             continue
         drop += table.get("drop", [])
+        short_only += table.get("short_only", [])
         drop_re += table.get("drop_re", [])
         cut += table.get("cut", [])
+        end += table.get("end", [])
         lead += table.get("lead", [])
         lead_re += table.get("lead_re", [])
         reply += table.get("reply_re", [])
+        caption += table.get("caption_re", [])
     return Phrases(
         drop=_Literals(drop),
+        short_only=frozenset(x.lower() for x in short_only),
         drop_re=re.compile("|".join(f"(?:{r})" for r in drop_re if not r.startswith("^")) or r"(?!x)x", re.I),
         drop_start=re.compile("|".join(f"(?:{r[1:]})" for r in drop_re if r.startswith("^")) or r"(?!x)x", re.I),
         # A cut marker is a heading-like block that *starts* with the phrase.
         reply=re.compile("|".join(f"(?:{r})" for r in reply) or r"(?!x)x", re.I),
-        cut=re.compile(r"^[\s\W_]*(?:" + "|".join(re.escape(c) for c in sorted(set(cut), key=len, reverse=True)) + ")", re.I),
+        caption=re.compile("|".join(f"(?:{r})" for r in caption) or r"(?!x)x", re.I),
+        cut=_starts_with(cut),
+        end=_starts_with(end),
         lead=_Literals(lead),
         lead_re=re.compile("|".join(f"(?:{r})" for r in lead_re) or r"(?!x)x", re.I),
     )
+
+
+def _starts_with(items: list[str]) -> re.Pattern:
+    return re.compile(r"^[\s\W_]*(?:" + "|".join(re.escape(c) for c in sorted(set(items), key=len, reverse=True)) + ")", re.I)
 
 
 def is_cjk_heavy(text: str) -> bool:
@@ -108,23 +136,36 @@ def is_cjk_heavy(text: str) -> bool:
 _LONGEST_SHORT = 160
 
 
-def _short_limit(text: str, match_len: int) -> int:
+# In the tail of the article (after most of its text), where promos, licence notes, "about the
+# author" boxes and "this entry was posted in..." lines gather, a phrase of several words is
+# evidence enough in a block of a few sentences.
+_TAIL = 0.7  # share of the text before the block
+_TAIL_PHRASE = 14  # characters: several words, not one ("anzeige", "cookie")
+_LONGEST_TAIL = 240
+_LONGEST_TAIL_CJK = 100
+
+
+def _short_limit(text: str, match_len: int, tail: bool = False) -> int:
     """How long a block may be and still be judged by a phrase in it."""
     if is_cjk_heavy(text):
-        return max(60, 3 * match_len)
-    return max(80, 3 * match_len + 20)
+        return max(60, 3 * match_len, _LONGEST_TAIL_CJK if tail and match_len >= 6 else 0)
+    return max(80, 3 * match_len + 20, _LONGEST_TAIL if tail and match_len >= _TAIL_PHRASE else 0)
 
 
-def _is_boilerplate(block: Block, ph: Phrases) -> bool:
+def _is_boilerplate(block: Block, ph: Phrases, tail: bool = False) -> bool:
     text = block.text
     n = len(text)
-    if n > _LONGEST_SHORT:
+    if n <= _MAX_CAPTION and (
+        text[-1] not in _SENTENCE_END and _CREDIT_TAIL.search(text[-_CREDIT_SPAN:]) or ph.caption.match(text)
+    ):
+        return True  # a photo caption: it ends with its credit, or starts "Figure 2:"
+    if n > (_LONGEST_TAIL if tail else _LONGEST_SHORT):
         return False
     phrase = ph.drop.search(text.lower())
-    if phrase and n <= _short_limit(text, len(phrase)):
+    if phrase and n <= _short_limit(text, len(phrase), tail and phrase not in ph.short_only):
         return True
     m = ph.drop_start.match(text) or ph.drop_re.search(text)
-    if m and n <= _short_limit(text, len(m.group())):
+    if m and n <= _short_limit(text, len(m.group()), tail):
         return True
     return False
 
@@ -136,19 +177,36 @@ def filter_blocks(blocks: list[Block], title: str | None) -> list[Block]:
     ph = phrases()
     total = sum(len(b.text) for b in blocks)
 
-    # 1. Cut at the first "related reading / comments" marker found after most of the text.
+    # 1. Cut at the first "related reading / comments" marker found after most of the text. A
+    #    "related" marker that the story goes on after (prose follows, not a list of teaser
+    #    links) heads a box of teasers set inside the article: only the marker goes. After a
+    #    comments or about-the-author marker, or a reply header, the story never resumes.
     seen = 0
+    out: list[Block] = []
     for i, b in enumerate(blocks):
-        if i and (len(b.text) <= 40 and seen >= 0.5 * total and ph.cut.search(b.text) or ph.reply.match(b.text)):
-            blocks = blocks[:i]
+        if i and ph.reply.match(b.text):
             break
+        if i and len(b.text) <= 40 and seen >= 0.5 * total:
+            if ph.end.search(b.text):
+                break
+            if ph.cut.search(b.text):
+                if not _story_resumes(blocks[i + 1:]):
+                    break
+                seen += len(b.text)
+                continue
+        out.append(b)
         seen += len(b.text)
+    blocks = out
 
     # 2. Block by block. A block repeating an earlier one is a caption shown twice (gallery and
     #    inline), a pull quote, or a teaser echoing the lead: keep the first.
     kept: list[Block] = []
     seen_texts: set[str] = set()
+    total = sum(len(b.text) for b in blocks)
+    pos = 0
     for b in blocks:
+        tail = pos >= _TAIL * total
+        pos += len(b.text)
         if len(b.text) > 20:
             if b.text in seen_texts:
                 continue
@@ -156,7 +214,7 @@ def filter_blocks(blocks: list[Block], title: str | None) -> list[Block]:
         if b.kind == "table" or b.kind == "pre":
             kept.append(b)
             continue
-        if _is_boilerplate(b, ph):
+        if _is_boilerplate(b, ph, tail):
             continue
         if b.link_ratio > 0.7 and len(b.text) < 160 and (b.kind != "h" or kept):
             continue  # a line of links: "相关新闻：…", "Read more: …", tag clouds, teaser headlines
@@ -181,6 +239,19 @@ def filter_blocks(blocks: list[Block], title: str | None) -> list[Block]:
     while kept and (_DATE_LINE.match(kept[-1].text) or (kept[-1].kind == "h" and len(kept) > 1)):
         kept.pop()
     return kept
+
+
+def _story_resumes(rest: list[Block]) -> bool:
+    """After a "related" marker: the next block is no link, and a paragraph of prose follows."""
+    return bool(rest) and rest[0].link_ratio <= 0.3 and any(_is_prose(x) for x in rest)
+
+
+def _is_prose(b: Block) -> bool:
+    """A paragraph of the story: long, no links (a teaser's summary is shorter)."""
+    return b.kind == "p" and b.link_ratio < 0.1 and len(b.text.encode()) >= _PROSE_BYTES
+
+
+_PROSE_BYTES = 200  # UTF-8 bytes: a long sentence or two (about 70 CJK characters)
 
 
 def _is_label(b: Block, blocks: list[Block]) -> bool:

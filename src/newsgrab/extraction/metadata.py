@@ -783,14 +783,15 @@ def embedded_body(json_texts: list[str], min_len: int) -> str | None:
     return best
 
 
-_NOSCRIPT = re.compile(r"<noscript\b[^>]*>(.*?)</noscript\s*>", re.S | re.I)
-_TAGS = re.compile(r"<[^>]*>")
+_NOSCRIPT_TAG = re.compile(r"</?noscript\b[^>]*>", re.I)
 
 
-def noscript_body(html: str, min_len: int) -> str | None:
-    """The HTML that a script-rendered page keeps for readers without JavaScript (blog templates
-    write the whole post twice: in a script template and in a <noscript>), when its text is at
-    least `min_len` characters. Only asked when the DOM's own text is thin."""
-    parts = [m.group(1) for m in _NOSCRIPT.finditer(html)]
-    parts = [p for p in parts if len(_TAGS.sub("", p).strip()) >= min_len]
-    return "\n".join(parts) if parts else None
+def noscript_page(html: str) -> str | None:
+    """The page as a reader without JavaScript sees it: <noscript> tags removed, their content kept.
+    Script-rendered pages keep the story there (blog templates write the whole post twice, in a
+    script template and in a <noscript>; some sites wrap the whole page in one). None when the page
+    has no <noscript>. Only asked when the DOM's own text is thin."""
+    if "<noscript" not in html and "<NOSCRIPT" not in html:
+        return None
+    out = _NOSCRIPT_TAG.sub("", html)
+    return out if out != html else None

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from .dom import El
 from .scoring import class_weight, link_density
+from .stories import lead_in
 from .tables import BLOCK_TAGS, HEADING_TAGS, MAYBE_HINT, REMOVE_TAGS, UNLIKELY_HINT, UNLIKELY_STRONG_HINT
 
 __all__ = ["Block", "render_blocks"]
@@ -60,7 +61,7 @@ class _Renderer:
             if text.strip():
                 self.blocks.append(Block("pre", text))
             return
-        text = _WS.sub(" ", raw.replace("\n", " ")).strip()
+        text = _WS.sub(" ", raw.replace("\n", " ").replace("\u00ad", "")).strip()
         if text:
             self.blocks.append(Block(self.kind, text, self.level, min(1.0, links / len(text)), self.ordered, self.number))
 
@@ -85,7 +86,12 @@ class _Renderer:
             if tag == "hr":
                 self.flush()
                 continue
-            if _drop(c, self.top_len):
+            if tag == "rt" and not any(type(x) is El and x.tag == "rp" for x in el.children):
+                continue  # a ruby reading (furigana) with no fallback parentheses would glue into the words
+            if _drop(c, self.top_len, in_link):
+                if tag == "header":  # an article header goes, its standfirst stays
+                    for lead in lead_in(c):
+                        self.block(lead, in_link)
                 continue
             if tag in BLOCK_TAGS:
                 self.block(c, in_link)
@@ -185,8 +191,10 @@ def _lists_not_prose(el: El) -> bool:
     return li > 3 and li > p * 2
 
 
-def _drop(el: El, top_len: int) -> bool:
-    """Markup says this element is not article text."""
+def _drop(el: El, top_len: int, in_link: bool = False) -> bool:
+    """Markup says this element is not article text. Inside a link (`in_link`), link density says
+    nothing: an inline link's <span> is all link text, and dropping it would cut words out of a
+    sentence."""
     tag = el.tag
     if tag in REMOVE_TAGS:
         # ...unless it holds most of the article: some templates wrap the story in <aside> or <form>.
@@ -204,9 +212,17 @@ def _drop(el: El, top_len: int) -> bool:
         tier = _unlikely(el.hint)
         if tier == 2 or (tier == 1 and not _reads_like_prose(el)):
             return True
-    if tag in ("div", "section", "ul", "ol", "table", "dl", "span", "p"):
+    if tag in ("div", "section", "ul", "ol", "table", "dl", "span", "p") and not in_link:
         return _clean_conditionally(el)
     return False
+
+
+_PROSE_AROUND_LINKS = 300  # bytes of text outside links, in sentences: links set in prose, not a list
+
+
+def _prose_of(el: El) -> int:
+    """Text outside links, when it has sentence punctuation."""
+    return el.text_len - el.link_len if el.punct >= 3 else 0
 
 
 def _clean_conditionally(el: El) -> bool:
@@ -222,9 +238,7 @@ def _clean_conditionally(el: El) -> bool:
     n = el.text_len
     if n < 25:
         return el.tag != "span" and n == 0
-    if weight < 25 and ld > 0.33:
-        return True
-    if weight >= 25 and ld > 0.5:
+    if (weight < 25 and ld > 0.33 or weight >= 25 and ld > 0.5) and not (ld < 0.5 and _prose_of(el) >= _PROSE_AROUND_LINKS):
         return True
     if el.tag not in ("ul", "ol"):
         if ld > 0.2 and _lists_not_prose(el):
@@ -232,12 +246,20 @@ def _clean_conditionally(el: El) -> bool:
     return False
 
 
-def render_blocks(parts: list[El], top_len: int) -> list[Block]:
+def render_blocks(parts: list[El], top_len: int, lead: list[El] | None = None) -> list[Block]:
+    """Blocks of the article's parts, in order. `lead` elements (scoring.find_lead: the standfirst
+    kept in the header) come first and are taken as they are: their class ("article-header__lead")
+    often reads like a layout region that _drop would remove."""
     r = _Renderer(top_len)
+    for el in lead or ():
+        r.block(el, False)
     for part in parts:
         if part.tag in BLOCK_TAGS or part.tag == "body":
             if part.tag == "body" or not _drop(part, top_len) or len(parts) == 1:
                 r.block(part, False)
+            elif part.tag == "header":  # an article header goes, its standfirst stays
+                for el in lead_in(part):
+                    r.block(el, False)
         elif not _drop(part, top_len):
             r.walk(part)
             r.flush()

@@ -16,8 +16,11 @@ Chinese, Japanese and European pages alike.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .dom import El
-from .tables import NEGATIVE_HINT, POSITIVE_HINT, STRONG_NEGATIVE_HINT
+from .stories import titled_story
+from .tables import COMMENT_HINT, NEGATIVE_HINT, POSITIVE_HINT, STRONG_NEGATIVE_HINT
 
 __all__ = ["class_weight", "find_article", "link_density"]
 
@@ -60,6 +63,19 @@ def class_weight(el: El) -> int:
 _WEIGHTS: dict[str, int] = {}
 
 
+# What a class/id string says, matched once per distinct string (templates repeat them), with the
+# cheapest patterns that answer each question.
+@lru_cache(maxsize=20_000)
+def _comments_hint(hint: str) -> bool:
+    return COMMENT_HINT.search(hint) is not None
+
+
+@lru_cache(maxsize=20_000)
+def _boiler_hint(hint: str) -> bool:
+    """Comments, related stories, sidebars, share bars..."""
+    return STRONG_NEGATIVE_HINT.search(hint) is not None or _comments_hint(hint)
+
+
 def _score(texty: list[El]) -> list[El]:
     """Score containers from the paragraphs they hold; return the scored containers."""
     scored: list[El] = []
@@ -99,18 +115,34 @@ def _score(texty: list[El]) -> list[El]:
     return scored
 
 
-def find_article(root: El, texty: list[El], article_count: int = 0) -> tuple[El, list[El]]:
+def find_article(
+    root: El, texty: list[El], article_count: int = 0, title: str | None = None, h1_count: int = 0
+) -> tuple[El, list[El]]:
     """Return the best container and the list of top-level elements that make the article.
 
     `root` and `texty` come from dom.parse, already measured; `article_count` is the number of
-    <article> elements on the page."""
+    <article> elements on the page, `h1_count` the number of <h1>, `title` the page's headline."""
     candidates = _score(texty)
     if not candidates:
         return root, [root]
     for c in candidates:
         c.score *= 1 - link_density(c)
     candidates.sort(key=lambda c: c.score, reverse=True)
+    # Reader comments are prose too: the best candidates inside a comment thread are passed over.
+    seen: dict[int, bool] = {}
+    head = [c for c in candidates[:12] if not _in_comments(c, root.text_len, seen)]
+    if head:
+        candidates = head + candidates[12:]
     top = candidates[0]
+
+    # A page holding several whole stories (endless scroll, a day's stories one after another):
+    # the page's own story is the one under the heading that carries its title.
+    # (`story` is that story's box: the climb and the gathering below stop at it.)
+    titled, story = None, None
+    if title and (article_count > 1 or h1_count > 1):
+        titled, story = titled_story(root, texty, candidates, top, title)
+        if titled is not None:
+            top = titled
 
     # Several strong candidates under one ancestor mean the article is split in parts (lead,
     # body, continuation): take the ancestor that holds most of them.
@@ -120,7 +152,7 @@ def find_article(root: El, texty: list[El], article_count: int = 0) -> tuple[El,
         c for c in candidates[1:6]
         if c.score >= 0.75 * top.score and id(c) not in top_chain and id(top) not in {id(a) for a in _ancestors(c)}
     ]
-    if len(strong) >= 2:
+    if len(strong) >= 2 and titled is None:
         chains = [set(map(id, _ancestors(c))) for c in strong]
         for anc in _ancestors(top):
             if anc.tag == "body":
@@ -136,12 +168,15 @@ def find_article(root: El, texty: list[El], article_count: int = 0) -> tuple[El,
         parent = top.parent
         if parent is None or parent.tag == "body" or STRONG_NEGATIVE_HINT.search(parent.hint or ""):
             break
+        if top is story:
+            break  # the titled story's box: above it are the other stories
         if top.tag == "article" and article_count == 1:
             break  # the page's one <article> is the story's own boundary: beyond it are comments, teasers
         extra = parent.text_len - top.text_len
         extra_links = parent.link_len - top.link_len
         if extra > 60:
             # The prose the parent adds lives in top's siblings: walk only those, not top again.
+            # (Comments, related stories and sidebars add no prose: they mark a page-level region.)
             added = sum(_prose(c) for c in parent.children if type(c) is El and c is not top)
             if extra_links > 0.3 * extra or added < 0.5 * (extra - extra_links):
                 break
@@ -149,15 +184,40 @@ def find_article(root: El, texty: list[El], article_count: int = 0) -> tuple[El,
     # A lone child wraps nothing: use its parent.
     while top.parent is not None and top.parent.tag != "body" and _element_children(top.parent) == 1:
         top = top.parent
-    return top, gather(top)
+    return top, [top] if top is story else gather(top)  # (the titled story's siblings are other stories)
+
+
+def _in_comments(el: El, page_len: int, seen: dict[int, bool]) -> bool:
+    """Inside a container whose class/id says comments (one that wraps most of the page is a
+    template's switch, "comments-open", not a thread). `seen` remembers the answer for the
+    ancestors already walked: the candidates' chains overlap."""
+    walked = []
+    anc = el
+    found = False
+    while anc is not None and anc.tag != "body":
+        known = seen.get(id(anc))
+        if known is not None:
+            found = known
+            break
+        walked.append(id(anc))
+        if anc.hint and _comments_hint(anc.hint) and anc.text_len < 0.8 * page_len:
+            found = True
+            break
+        anc = anc.parent
+    for i in walked:
+        seen[i] = found
+    return found
 
 
 def _prose(el: El) -> int:
-    """Text of the subtree that sits in paragraph-like blocks with punctuation (not links, labels)."""
+    """Text of the subtree that sits in paragraph-like blocks with punctuation (not links, labels),
+    outside containers whose class/id says comments, related stories, sidebar..."""
     total = 0
     stack = [el]
     while stack:
         e = stack.pop()
+        if e.hint and _boiler_hint(e.hint):
+            continue
         if e.tag in ("p", "pre", "blockquote", "li", "td", "dd") or not (e.flag & 1):
             if e.punct and e.link_len < 0.5 * e.text_len:
                 total += e.text_len - e.link_len

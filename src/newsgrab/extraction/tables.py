@@ -10,7 +10,7 @@ import re
 
 __all__ = [
     "BLOCK_TAGS", "INLINE_TAGS", "HEADING_TAGS", "NEGATIVE_HINT", "POSITIVE_HINT", "STRONG_NEGATIVE_HINT",
-    "REMOVE_TAGS", "UNLIKELY_HINT", "UNLIKELY_STRONG_HINT", "MAYBE_HINT",
+    "REMOVE_TAGS", "UNLIKELY_HINT", "UNLIKELY_STRONG_HINT", "MAYBE_HINT", "LEAD_HINT", "COMMENT_HINT",
 ]
 
 BLOCK_TAGS = frozenset(
@@ -68,5 +68,20 @@ UNLIKELY_HINT = re.compile(
     re.I,
 )
 # ...unless they also say they are content.
-MAYBE_HINT = re.compile(r"and|article|body|column|content|main|shadow|story|entry|post|text|zhengwen|detail", re.I)
+MAYBE_HINT = re.compile(r"and|article|body|content|main|shadow|story|entry|post|text|zhengwen|detail", re.I)
 
+
+# The standfirst under a headline, in the article's header rather than its body: "lead", "intro",
+# "subtitle", "excerpt", "standfirst", "dek"... (French "chapo"/"chapeau", Spanish "entradilla"/"bajada",
+# German "vorspann"/"einleitung", Czech "perex", Nordic "ingress").
+LEAD_HINT = re.compile(
+    r"(?:^|[\s_-])(?:article-?|story-?|post-?|entry-?)?(?:lead|lede|intro|introduction|standfirst|sub-?title|subline|"
+    r"sub-?head(?:line)?|summary|excerpt|deck|dek|abstract|chapo|chapeau|sapo|perex|entradilla|bajada|vorspann|"
+    r"einleitung|ingress|teaser)(?:$|[\s_-])",
+    re.I,
+)
+
+# Reader comments: prose-rich, so link density cannot tell them from the story; a container saying
+# it holds comments is never where the article is.
+# ("commentary" and German "Kommentar" name opinion pieces: only the plural "Kommentare" counts.)
+COMMENT_HINT = re.compile(r"comment(?!ary|ator)|kommentare|disqus|replies|pinglun|discussion|respond", re.I)

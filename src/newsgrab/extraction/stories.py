@@ -1,0 +1,234 @@
+"""Which story, and what of it lies outside the container the scoring found.
+
+Two questions scoring.find_article cannot answer from the evidence of paragraphs alone:
+
+- `titled_story`: on a page holding several whole stories (an endless page, a day's stories one
+  after another), the strongest container may be another story than the page's own. The page's
+  own story is the one under the heading that carries its title.
+- `find_lead` / `lead_in`: templates put the standfirst (the lead paragraph under the headline) in
+  the article's header, beside the body rather than in it; rendering would lose it.
+
+Both work on the light tree of dom.parse, with the same byte lengths as scoring.py.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .dom import El
+from .tables import LEAD_HINT, NEGATIVE_HINT, REMOVE_TAGS, UNLIKELY_STRONG_HINT
+
+__all__ = ["find_lead", "lead_in", "titled_story"]
+
+
+# ---- the titled story ---------------------------------------------------------------------------------
+
+
+def _norm_title(s: str) -> str:
+    return "".join(ch for ch in s.lower() if ch.isalnum())
+
+
+def titled_story(root: El, texty: list[El], candidates: list[El], top: El, title: str) -> tuple[El | None, El | None]:
+    """The best candidate of the story headed by the page's title, when that is not `top`'s story.
+
+    A heading (h1-h3) whose text is the title, outside `top`, and `top` are told apart at their
+    lowest common ancestor: below it, the branch holding the heading and the branch holding `top`
+    must be two stories. `top`'s branch has a headline of its own (h1, h2 or a heading of the
+    title's tag) before `top`, and either the two are the same kind of box (same tag, same class/id
+    but for numbers: "story-1", "story-2") or the titled one is no <header> and holds a body of
+    some length (a next story appended to the page's own). The heading's story must hold a
+    candidate of some weight; its best one replaces `top`. Returns (that candidate, the story's
+    box), or (None, None)."""
+    want = _norm_title(title)
+    if len(want) < 8:
+        return None, None
+    size = len(title.encode())
+    top_chain = [top] + _ancestors(top)
+    top_ids = {id(a): i for i, a in enumerate(top_chain)}
+    # Headings of 25+ bytes are all in `texty`, in document order (post-order, and headings do not
+    # nest); a shorter title needs the whole walk.
+    for h in texty if size >= 36 else root.iter():
+        if (h.tag != "h1" and h.tag != "h2" and h.tag != "h3") or not (0.7 * size <= h.text_len <= 1.5 * size + 10):
+            continue
+        if _norm_title(h.text()) != want:
+            continue
+        prev = h
+        for anc in _ancestors(h):
+            if id(anc) in top_ids:
+                break
+            prev = anc
+        else:
+            return None, None
+        if anc is top or anc.tag == "body" or prev is h:
+            return None, None  # the title heads top's own story, or the two meet only at the page
+        other = top_chain[top_ids[id(anc)] - 1]  # top's branch below the common ancestor
+        if not _headline_before(other, top, h.tag):
+            return None, None  # top's box has no headline like the title's: parts of one story
+        if _same_kind(other, prev):
+            least = 200  # two boxes of one list: the titled story may be a short one
+        elif prev.tag != "header":
+            least = 0.3 * top.text_len  # another story follows the page's own (an endless page)
+        else:
+            return None, None
+        # (A box holding the heading itself is the story's header, not its body.)
+        inside = [
+            c for c in candidates
+            if c.score >= 0.2 * top.score and c.text_len >= least and _within(c, prev) and not _within(h, c)
+        ]
+        return (max(inside, key=lambda c: c.score), prev) if inside else (None, None)
+    return None, None
+
+
+def _headline_before(branch: El, top: El, tag: str) -> bool:
+    """`branch` holds a headline of its own (h1, h2 or a `tag` heading) before `top`: it is another
+    story, not one more section of the page's."""
+    for e in branch.iter():
+        if e is top:
+            return False
+        if (e.tag == "h1" or e.tag == "h2" or e.tag == tag) and e.text_len >= 20:
+            return True
+    return False
+
+
+def _same_kind(a: El, b: El) -> bool:
+    """Two boxes of one list: same tag, and most class/id words shared once numbers are ignored
+    (a story's slug or number often rides along: "list__item post-12 my-story-slug")."""
+    if a.tag != b.tag:
+        return False
+    ha, hb = _DIGITS.sub("", a.hint).split(), _DIGITS.sub("", b.hint).split()
+    if ha == hb:
+        return True
+    wa, wb = set(ha), set(hb)
+    return bool(ha and hb) and ha[0] == hb[0] and 2 * len(wa & wb) >= max(len(wa), len(wb))
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _within(el: El, anc: El) -> bool:
+    p = el
+    while p is not None:
+        if p is anc:
+            return True
+        p = p.parent
+    return False
+
+
+def _ancestors(el: El) -> list[El]:
+    out = []
+    p = el.parent
+    while p is not None:
+        out.append(p)
+        p = p.parent
+    return out
+
+
+# ---- the standfirst -------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=5_000)
+def _lead_hint(hint: str) -> int:
+    """1: says lead/standfirst; -2: says it is never text (share bar, caption, related...);
+    -1: leans to boilerplate (byline, meta, media...); 0: neither."""
+    if LEAD_HINT.search(hint):
+        return 1
+    if UNLIKELY_STRONG_HINT.search(hint):
+        return -2
+    return -1 if NEGATIVE_HINT.search(hint) else 0
+
+
+# Tags a standfirst is written in.
+_LEAD_TAGS = frozenset(("p", "h2", "h3", "div", "span", "section", "strong"))
+_MIN_LEAD = 80  # bytes: a sentence, not a kicker or a date
+_MAX_LEAD_BOX = 2000  # bytes: a lead box (a few paragraphs or bullet points), not a story
+_LEAD_SCAN = 400  # elements before the story looked at, per level
+
+
+def find_lead(parts: list[El]) -> list[El]:
+    """The standfirst (lead paragraph) that templates put in the article's header, beside the body
+    the scoring found rather than in it. Searched among the elements that come before the article's
+    first part, closest levels first, up to 4 levels:
+
+    - once the headline (<h1>) is among them, only what follows it counts, and the search stops;
+    - a candidate is prose (80+ bytes, few links) that says it is a lead by its class/id
+      (LEAD_HINT: on a paragraph, on its wrapper, or on a small box of paragraphs), or a paragraph
+      in a <header>/<hgroup> after the headline;
+    - nothing inside boilerplate wrappers (nav/aside/figcaption, a class/id saying share, caption,
+      related...; one merely leaning that way, "media", "meta", vetoes unhinted text only)."""
+    if not parts:
+        return []
+    node = parts[0]
+    found: list[El] = []
+    for _ in range(4):
+        parent = node.parent
+        if parent is None or node.tag == "body":
+            break
+        before: list[El] = []
+        for c in parent.children:
+            if c is node:
+                break
+            if type(c) is El:
+                before.append(c)
+        # The elements of those siblings in document order, the nearest ones only: a lead sits
+        # close to the story, and the page's masthead and menus need no walk.
+        parts_of: list[list[El]] = []
+        n = 0
+        for sib in reversed(before):
+            if n > _LEAD_SCAN:
+                break
+            sub = list(sib.iter())
+            parts_of.append(sub)
+            n += len(sub)
+        seq = [e for sub in reversed(parts_of) for e in sub]
+        h1 = max((i for i, e in enumerate(seq) if e.tag == "h1"), default=-1)
+        found = _leads(seq[h1 + 1:], before, h1 >= 0) + found
+        if h1 >= 0:
+            break
+        node = parent
+    return found[:3]
+
+
+def lead_in(header: El) -> list[El]:
+    """The standfirst inside an article <header> that rendering drops (a title block with a lead)."""
+    seq = list(header.iter())
+    h1 = max((i for i, e in enumerate(seq) if e.tag == "h1"), default=-1)
+    return _leads(seq[h1 + 1:], [header], h1 >= 0)[:3]
+
+
+def _leads(seq: list[El], roots: list[El], after_h1: bool) -> list[El]:
+    out: list[El] = []
+    taken: set[int] = set()
+    for e in seq:
+        if e.parent is not None and id(e.parent) in taken:
+            taken.add(id(e))  # inside a lead already taken
+            continue
+        if _is_lead(e, roots, after_h1):
+            out.append(e)
+            taken.add(id(e))
+    return out
+
+
+def _is_lead(el: El, roots: list[El], after_h1: bool) -> bool:
+    if el.tag not in _LEAD_TAGS or el.text_len < _MIN_LEAD or el.link_len > 0.3 * el.text_len:
+        return False
+    box = bool(el.flag & 1)  # holds paragraphs: a lead box only if it says so itself
+    if box and not (el.text_len <= _MAX_LEAD_BOX and el.hint and _lead_hint(el.hint) == 1):
+        return False
+    hinted = in_header = False
+    anc: El | None = el
+    while anc is not None:
+        if anc.tag in REMOVE_TAGS or anc.tag == "figure":
+            return False
+        if anc.hint:
+            says = _lead_hint(anc.hint)
+            if says == 1:
+                hinted = True
+            elif says < 0 and (not hinted or says == -2):
+                return False  # bylines, captions, share bars, teaser lists
+        if anc.tag in ("header", "hgroup"):
+            in_header = True
+        if any(anc is r for r in roots):
+            break
+        anc = anc.parent
+    return hinted or (in_header and after_h1 and not box)
