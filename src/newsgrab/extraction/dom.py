@@ -63,6 +63,15 @@ class El:
             yield el
             stack.extend(c for c in reversed(el.children) if type(c) is El)
 
+    def ancestors(self) -> list["El"]:
+        """Parent, grandparent, ... up to the root."""
+        out = []
+        p = self.parent
+        while p is not None:
+            out.append(p)
+            p = p.parent
+        return out
+
     def text(self) -> str:
         """Raw text of the subtree, whitespace collapsed; <br> counts as a space."""
         out: list[str] = []

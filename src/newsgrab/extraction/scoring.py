@@ -147,14 +147,14 @@ def find_article(
     # Several strong candidates under one ancestor mean the article is split in parts (lead,
     # body, continuation): take the ancestor that holds most of them.
     # (Candidates inside or around the top one are the same evidence counted again: skip them.)
-    top_chain = {id(a) for a in _ancestors(top)}
+    top_chain = {id(a) for a in top.ancestors()}
     strong = [
         c for c in candidates[1:6]
-        if c.score >= 0.75 * top.score and id(c) not in top_chain and id(top) not in {id(a) for a in _ancestors(c)}
+        if c.score >= 0.75 * top.score and id(c) not in top_chain and id(top) not in {id(a) for a in c.ancestors()}
     ]
     if len(strong) >= 2 and titled is None:
-        chains = [set(map(id, _ancestors(c))) for c in strong]
-        for anc in _ancestors(top):
+        chains = [set(map(id, c.ancestors())) for c in strong]
+        for anc in top.ancestors():
             if anc.tag == "body":
                 break
             if sum(1 for ch in chains if id(anc) in ch) >= 2:
@@ -224,15 +224,6 @@ def _prose(el: El) -> int:
             continue
         stack.extend(c for c in e.children if type(c) is El)
     return total
-
-
-def _ancestors(el: El) -> list[El]:
-    out = []
-    p = el.parent
-    while p is not None:
-        out.append(p)
-        p = p.parent
-    return out
 
 
 def _element_children(el: El) -> int:

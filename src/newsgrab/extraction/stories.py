@@ -44,7 +44,7 @@ def titled_story(root: El, texty: list[El], candidates: list[El], top: El, title
     if len(want) < 8:
         return None, None
     size = len(title.encode())
-    top_chain = [top] + _ancestors(top)
+    top_chain = [top] + top.ancestors()
     top_ids = {id(a): i for i, a in enumerate(top_chain)}
     # Headings of 25+ bytes are all in `texty`, in document order (post-order, and headings do not
     # nest); a shorter title needs the whole walk.
@@ -54,7 +54,7 @@ def titled_story(root: El, texty: list[El], candidates: list[El], top: El, title
         if _norm_title(h.text()) != want:
             continue
         prev = h
-        for anc in _ancestors(h):
+        for anc in h.ancestors():
             if id(anc) in top_ids:
                 break
             prev = anc
@@ -113,15 +113,6 @@ def _within(el: El, anc: El) -> bool:
             return True
         p = p.parent
     return False
-
-
-def _ancestors(el: El) -> list[El]:
-    out = []
-    p = el.parent
-    while p is not None:
-        out.append(p)
-        p = p.parent
-    return out
 
 
 # ---- the standfirst -------------------------------------------------------------------------------------
