@@ -35,6 +35,14 @@ _CREDIT_TAIL = re.compile(
     r"|\|\s*©[^|]{1,60}|©\s*[^.!?©]{1,40}"
     rf"|\(?\b{_AGENCY}\s*/\s*[^/\s][^/]{{1,40}}|[^\s/][^/]{{1,40}}/\s*{_AGENCY}\b\)?)\s*$"
 )
+
+
+def _has_credit(tail: str) -> bool:
+    # Every credit form has a colon, a slash or a ©: without one, skip the regex (its last branches
+    # are tried at every position, 14 us a block).
+    return (":" in tail or "/" in tail or "©" in tail) and _CREDIT_TAIL.search(tail) is not None
+
+
 _MAX_CAPTION = 300
 _CREDIT_SPAN = 100  # a credit is the last few words: only the block's end is searched
 _SENTENCE_END = frozenset(".!?。！？…\"”»")  # no credit form ends so
@@ -156,7 +164,7 @@ def _is_boilerplate(block: Block, ph: Phrases, tail: bool = False) -> bool:
     text = block.text
     n = len(text)
     if n <= _MAX_CAPTION and (
-        text[-1] not in _SENTENCE_END and _CREDIT_TAIL.search(text[-_CREDIT_SPAN:]) or ph.caption.match(text)
+        text[-1] not in _SENTENCE_END and _has_credit(text[-_CREDIT_SPAN:]) or ph.caption.match(text)
     ):
         return True  # a photo caption: it ends with its credit, or starts "Figure 2:"
     if n > (_LONGEST_TAIL if tail else _LONGEST_SHORT):

@@ -22,7 +22,9 @@ from .tables import BLOCK_TAGS, HEADING_TAGS, MAYBE_HINT, REMOVE_TAGS, UNLIKELY_
 
 __all__ = ["Block", "render_blocks"]
 
-_WS = re.compile(r"[ \t\r\f\v\u00a0\u3000\u200b\ufeff]+")
+# Runs of whitespace to collapse into one space. A lone space is left alone (replacing it by itself is
+# most of the matches in ordinary text): a run starts with another whitespace or with two.
+_WS = re.compile(r"(?:[\t\r\f\v\u00a0\u3000\u200b\ufeff]| (?=[ \t\r\f\v\u00a0\u3000\u200b\ufeff]))[ \t\r\f\v\u00a0\u3000\u200b\ufeff]*")
 
 
 @dataclass(slots=True)
