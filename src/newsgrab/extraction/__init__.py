@@ -46,13 +46,11 @@ def extract(
     there was one) or as an already decoded str. `fetched_at` resolves relative dates (3小时前).
     """
     if isinstance(data, (bytes, bytearray, memoryview)):
-        text, _charset = decode(bytes(data), content_type)
+        text, _charset = decode(bytes(data), content_type)  # (decode drops NUL characters)
     elif isinstance(data, str):
-        text = data
+        text = data.replace("\x00", "") if "\x00" in data else data
     else:
         raise TypeError(f"extract() takes bytes or str, not {type(data).__name__}")
-    if "\x00" in text:
-        text = text.replace("\x00", "")
     if not text or text.isspace():  # (not text.strip(): that copies the whole page)
         raise NoContentError("empty page")
     if looks_like_html(text):
