@@ -58,10 +58,12 @@ class El:
     def iter(self):
         """Pre-order walk over the elements of this subtree (self included)."""
         stack = [self]
+        pop, push = stack.pop, stack.extend
         while stack:
-            el = stack.pop()
+            el = pop()
             yield el
-            stack.extend(c for c in reversed(el.children) if type(c) is El)
+            if el.children:
+                push([c for c in reversed(el.children) if type(c) is El])
 
     def ancestors(self) -> list["El"]:
         """Parent, grandparent, ... up to the root."""
