@@ -237,6 +237,40 @@ def test_save_many_in_order_with_batch_duplicates(st):
     assert st.save_many([]) == []
 
 
+def test_duplicate_by_url_wins_over_duplicate_by_text(st):
+    by_url = st.save(art(1, text="first text"), page(1))
+    by_text = st.save(art(2, text="second text"), page(2))
+    # known by the URL of #1 and holding the text of #2: the URL decides, in save and in a batch alike
+    assert st.save(art(3, url="https://news.example.com/1", text="second text"), page(3)) == SaveResult(
+        "duplicate", by_url.id, None)
+    res = st.save_many([(art(4, url="https://news.example.com/1", text="second text"), page(4)),
+                        (art(5, url="", text="second text"), page(5, input="saved-page.html")),  # no URL at all
+                        (art(6, url="", text="sixth text"), page(6, input="-"))])
+    assert [(r.status, r.id) for r in res[:2]] == [("duplicate", by_url.id), ("duplicate", by_text.id)]
+    assert res[2].status == "saved" and st.get(res[2].id).article.text == "sixth text"
+    assert st.count() == 3
+
+
+def test_save_many_with_big_pages_compressed_in_threads(st):
+    # pages from 64 KiB up are compressed in threads while the rest is prepared: each raw page must still be
+    # stored with its own article, byte for byte, and duplicates found in order
+    rng = random.Random(7)
+    datas = [("<html><body>" + " ".join(f"w{rng.randint(0, 9999)}" for _ in range(20000 + n)) + "</body></html>")
+             .encode() for n in range(6)]
+    assert all(len(d) >= store_mod._PARALLEL_BYTES for d in datas)
+    pairs = [(art(n), page(n, data=d)) for n, d in enumerate(datas)]
+    pairs.insert(3, (art(9, url="https://news.example.com/2"), page(9, data=datas[0])))  # same URL as #2
+    pairs.append((art(10), page(10, data=b"small")))
+    res = st.save_many(pairs)
+    assert [r.status for r in res] == ["saved"] * 3 + ["duplicate"] + ["saved"] * 4
+    assert res[3].id == res[2].id
+    for r, (article, pg) in zip(res, pairs):
+        if r.status == "saved":
+            assert st.get(r.id).article.title == article.title
+            assert st.raw_page(r.id).data == pg.data
+    assert st.integrity_check() == []
+
+
 def test_save_many_is_all_or_nothing(st, db):
     st.save(art(0), page(0))
 

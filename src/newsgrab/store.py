@@ -8,23 +8,24 @@ Design notes (the *why*):
 * WAL journal + ``synchronous=NORMAL``: readers (``list``/``search`` in another terminal) never block the
   writer, and a commit costs no fsync of the main file.
 * The schema is versioned with ``PRAGMA user_version``. Each migration runs in its own transaction and
-  bumps ``user_version`` inside it, so a migration killed half-way leaves the old version intact.
+  bumps ``user_version`` inside it, so a migration killed half-way leaves the old version intact. The
+  migrations themselves are in :mod:`newsgrab.storeschema`.
 * Full-text search: FTS5's tokenizers do not split Chinese/Japanese/Korean into words, so we index a
   *derived* text: each CJK run becomes its overlapping bigrams followed by the run's last character (so a
   one-character query, run as a prefix query, finds every occurrence). Queries get the same treatment and
   user input never reaches FTS5 as syntax. The FTS table is contentless (the derived text is not stored
   twice); a delete recomputes it from the article row, so the derivation may only change together with a
-  migration that rebuilds the index.
+  migration that rebuilds the index. The derivation is in :mod:`newsgrab.storetext`.
+
+Modules: ``store`` (this: opening, saving, reading) -> ``storeschema`` (migrations) -> ``storelinks``
+(reposts, refresh history) -> ``storetext`` (URL keys, text hash, index text); none imports cli or pipeline.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
 import sqlite3
-import unicodedata
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -33,76 +34,34 @@ from datetime import datetime
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit, urlunsplit
 
-from .errors import StoreCorruptError, StoreError, StoreFullError, StoreLockedError, StoreVersionError
 from . import reposts, storelinks
+from .errors import StoreCorruptError, StoreError, StoreFullError, StoreLockedError, StoreVersionError
 from .hanzi import to_simplified
 from .models import Article, Page, utcnow
+from .storeschema import MIGRATIONS, SCHEMA_VERSION
+from .storetext import (  # noqa: F401  (_CJK_RUN, _fts_query: imported from here by tests and benchmarks)
+    _CJK_RUN,
+    _fts_query,
+    _index_folded,
+    _index_text,
+    _iso,
+    _nfkc,
+    _now,
+    _parse_dt,
+    _storable,
+    _url_keys,
+    content_hash,
+    normalize_url,
+)
 
 if TYPE_CHECKING:  # imported where used: concurrent.futures (and logging) cost `list`/`search` start-up
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 __all__ = ["Store", "StoredArticle", "SaveResult", "SCHEMA_VERSION", "MIGRATIONS", "normalize_url", "content_hash"]
 
-# One list of SQL statements per schema version; MIGRATIONS[0] turns an empty file into version 1.
-# Append new versions, never edit shipped ones: stores in the wild are at every version.
-MIGRATIONS: list[list[str]] = [
-    [
-        """CREATE TABLE articles (
-            id            INTEGER PRIMARY KEY,
-            url           TEXT,
-            canonical_url TEXT,
-            title         TEXT,
-            authors       TEXT NOT NULL DEFAULT '[]',  -- JSON list of strings
-            published     TEXT,                        -- ISO 8601, offset kept when the page gave one
-            site_name     TEXT,
-            source        TEXT,
-            language      TEXT,
-            text          TEXT NOT NULL DEFAULT '',
-            markdown      TEXT NOT NULL DEFAULT '',
-            text_hash     TEXT,                        -- content_hash(text); NULL when the text is empty
-            saved_at      TEXT NOT NULL,               -- ISO 8601 UTC, fixed width so text order = time order
-            updated_at    TEXT,                        -- last update_article (reclean), ISO 8601 UTC
-            input         TEXT NOT NULL DEFAULT '',    -- what the user gave: URL, path, '-'
-            duplicate_of  INTEGER REFERENCES articles(id) ON DELETE SET NULL
-        )""",
-        # list() pages newest first; the index holds (saved_at, rowid), so no sort is needed.
-        "CREATE INDEX articles_saved_at ON articles(saved_at)",
-        "CREATE INDEX articles_text_hash ON articles(text_hash)",
-        # Partial: almost every row has NULL here, and those need no index entry.
-        "CREATE INDEX articles_duplicate_of ON articles(duplicate_of) WHERE duplicate_of IS NOT NULL",
-        """CREATE TABLE raw_pages (
-            article_id    INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
-            data          BLOB NOT NULL,               -- zlib-compressed page bytes
-            size          INTEGER NOT NULL,            -- uncompressed length, checked on read
-            url           TEXT,
-            content_type  TEXT,
-            fetched_at    TEXT,
-            etag          TEXT,
-            last_modified TEXT
-        )""",
-        # Every URL a page is known by (input, final, article URL, canonical), normalised.
-        """CREATE TABLE urls (
-            url        TEXT PRIMARY KEY,
-            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE
-        ) WITHOUT ROWID""",
-        "CREATE INDEX urls_article_id ON urls(article_id)",
-        "CREATE VIRTUAL TABLE search USING fts5(title, body, content='', tokenize='unicode61 remove_diacritics 2')",
-        # A title hit counts more than a body hit.
-        "INSERT INTO search(search, rank) VALUES('rank', 'bm25(4.0, 1.0)')",
-        # FTS5 indexing is most of the cost of a save. Measured (best of 3, 10k articles): merging 8
-        # segments at a time, 4000-byte leaves and a 16 MiB pending-terms buffer (so a save_many batch
-        # becomes one segment, not one per MiB) index 1.37x faster than the defaults; queries unchanged.
-        "INSERT INTO search(search, rank) VALUES('automerge', 8)",
-        "INSERT INTO search(search, rank) VALUES('pgsz', 4000)",
-        "INSERT INTO search(search, rank) VALUES('hashsize', 16777216)",
-    ],
-    # 2: repost sketches and their LSH band index, refresh history; search re-indexed with Traditional folded
-    # to Simplified (see storelinks.py). A callable runs as a step of the migration's transaction.
-    [*storelinks.SCHEMA_V2, storelinks.upgrade_v2],
-]
-SCHEMA_VERSION = len(MIGRATIONS)
+# MIGRATIONS (one list of steps per schema version) and SCHEMA_VERSION come from storeschema.py; Store reads
+# them as globals of this module, so a tool or a test may extend or patch them here.
 
 # Search ranks with this: the same weights as the 'rank' configured in MIGRATIONS[0], called directly (1.5x
 # faster than ORDER BY rank, measured on 100k articles); at most _RANK_MAX matches are ranked (see search).
@@ -117,7 +76,10 @@ _BATCH = 500  # rows per round trip in iter_articles (keyset pagination, no long
 # zlib level 1: on real news pages (mean 228 KiB) it compresses 4.4x at ~170 MB/s; level 6 gains only
 # 18% in size but is 2.8x slower and alone would cap saving at ~250 pages/s.
 _ZLIB_LEVEL = 1
-_PARALLEL_MIN = 8  # batches at least this big compress pages in threads (zlib releases the GIL)
+# save_many compresses pages at least this big in threads (zlib releases the GIL) while this thread does the
+# rest of the preparation, which is pure Python: run in threads too (as before), it only fought over the GIL
+# and was slower than one thread. A smaller page compresses in < 0.2 ms: a hand-over to a thread gains little.
+_PARALLEL_BYTES = 32 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,116 +120,6 @@ class _Row:
     raw: tuple
     fts: tuple[str, str]
     sketch: tuple | None = None  # reposts.sketch(text): finds near-duplicates (storelinks.index_sketch)
-
-
-# ---------------------------------------------------------------------------------------- text and URLs
-
-
-def normalize_url(url: str | None) -> str | None:
-    """Light URL normalisation for look-ups: strip blanks and the fragment, lowercase scheme and host,
-    an empty path becomes ``/``. Anything more (query order, ``www.``) could merge distinct pages."""
-    if not url or not url.strip():
-        return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # e.g. an unbalanced IPv6 bracket: keep it usable as a key anyway
-        return url.split("#", 1)[0]
-    user, at, host = parts.netloc.rpartition("@")  # userinfo is case-sensitive, the host is not
-    netloc = f"{user}{at}{host.lower()}"
-    return urlunsplit((parts.scheme.lower(), netloc, parts.path or ("/" if netloc else ""), parts.query, ""))
-
-
-def _url_keys(*urls: str | None) -> list[str]:
-    """Distinct normalised URLs, in order. Only absolute URLs with a host count: file paths and '-' are
-    inputs, not URLs."""
-    keys: list[str] = []
-    for u in urls:
-        try:
-            parts = urlsplit(u.strip()) if u else None
-        except ValueError:
-            continue
-        if parts and parts.scheme and parts.netloc:
-            k = normalize_url(u)
-            if k and k not in keys:
-                keys.append(k)
-    return keys
-
-
-def content_hash(text: str | None, *, nfkc: bool = False) -> str | None:
-    """sha256 of the text after NFKC and whitespace collapsing; None for empty text (never a duplicate).
-    ``nfkc=True``: the caller already normalised it."""
-    text = (text or "") if nfkc else unicodedata.normalize("NFKC", text or "")
-    norm = " ".join(text.split())
-    return hashlib.sha256(norm.encode("utf-8")).hexdigest() if norm else None
-
-
-# Han (incl. extensions and compatibility), 々〆〇, kana, hangul. Matched after NFKC.
-_CJK_RUN = re.compile(
-    "[\u1100-\u11ff\u3005-\u3007\u3040-\u309f\u30a0-\u30ff\u3130-\u318f\u31f0-\u31ff"
-    "\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff\uff66-\uff9f"
-    "\U00020000-\U0003134f]+"
-)
-# What unicode61 keeps as a token: letters and digits (underscore and punctuation separate tokens).
-_WORD = re.compile(r"[^\W_]+")
-
-
-def _bigrams(run: str) -> list[str]:
-    return [run[i : i + 2] for i in range(len(run) - 1)]
-
-
-def _grams(m: re.Match) -> str:
-    run = m.group()
-    return f" {' '.join(_bigrams(run) + [run[-1]])} "
-
-
-def _index_text(s: str | None, *, nfkc: bool = False) -> str:
-    """Text fed to FTS5: Traditional folded to Simplified (schema 2), then each CJK run -> its bigrams plus
-    the last character; other text unchanged."""
-    if not s:
-        return ""
-    return _CJK_RUN.sub(_grams, to_simplified(s if nfkc else unicodedata.normalize("NFKC", s)))
-
-
-def _fts_query(query: str) -> str | None:
-    """Turn what a user typed into a safe FTS5 query, or None when nothing searchable is left.
-
-    Each whitespace-separated chunk is split into CJK runs and other text. A CJK run becomes a phrase of
-    its bigrams (a single character becomes a prefix query, matching every bigram that starts with it and
-    the run-final unigram); other text becomes a phrase of its words. All parts are AND-ed. Every term is
-    double-quoted, so FTS5 operators typed by the user (``AND``, ``NEAR``, ``*``, ``:``, ``-``...) are
-    searched as plain words or dropped, never interpreted.
-    """
-    parts: list[str] = []
-
-    def words(seg: str) -> None:
-        if found := _WORD.findall(seg):
-            parts.append('"' + " ".join(found) + '"')
-
-    for chunk in to_simplified(unicodedata.normalize("NFKC", query)).split():
-        pos = 0
-        for m in _CJK_RUN.finditer(chunk):
-            words(chunk[pos : m.start()])
-            run = m.group()
-            parts.append(f'"{run}"*' if len(run) == 1 else '"' + " ".join(_bigrams(run)) + '"')
-            pos = m.end()
-        words(chunk[pos:])
-    return " AND ".join(parts) if parts else None
-
-
-def _iso(dt: datetime | None) -> str | None:
-    return dt.isoformat() if dt else None
-
-
-def _now() -> str:
-    return utcnow().isoformat(timespec="microseconds")  # fixed width: string order is time order
-
-
-def _parse_dt(s: str | None) -> datetime | None:
-    try:
-        return datetime.fromisoformat(s) if s else None
-    except ValueError:  # a row written by hand or by a future version: do not crash a listing
-        return None
 
 
 # ------------------------------------------------------------------------------------------------ store
@@ -397,7 +249,7 @@ class Store:
         """Store ``article`` and its raw ``page`` together, unless a URL or the same text is stored."""
         row = _prepare(article, page)
         with self._write() as conn:
-            return _insert(conn, row)
+            return _insert_many(conn, [row])[0]
 
     def save_many(self, pairs: Iterable[tuple[Article, Page] | tuple[Article, Page, Any]]) -> list[SaveResult]:
         """``save`` for many pairs in ONE transaction (all or nothing), results in input order.
@@ -407,17 +259,20 @@ class Store:
         say); then only the SQL is left to do here."""
         pairs = list(pairs)
         todo = [p for p in pairs if len(p) < 3 or p[2] is None]
-        if len(todo) >= _PARALLEL_MIN and (os.cpu_count() or 1) > 1:
+        big = [p[1].data for p in todo if p[1].data and len(p[1].data) >= _PARALLEL_BYTES]
+        zipped: dict[int, Any] = {}  # id(page data) -> Future of its compressed bytes
+        if len(big) >= 2 and (os.cpu_count() or 1) > 1:
             if self._pool is None:
                 from concurrent.futures import ThreadPoolExecutor
 
                 self._pool = ThreadPoolExecutor(min(4, os.cpu_count() or 1), thread_name_prefix="newsgrab-store")
-            made = iter(list(self._pool.map(lambda pair: _prepare(pair[0], pair[1]), todo)))
-        else:
-            made = iter([_prepare(p[0], p[1]) for p in todo])
-        rows = [p[2] if len(p) >= 3 and p[2] is not None else next(made) for p in pairs]
+            zipped = {id(data): self._pool.submit(zlib.compress, data, _ZLIB_LEVEL) for data in big}
+        rows = [
+            p[2] if len(p) >= 3 and p[2] is not None else _prepare(p[0], p[1], zipped.get(id(p[1].data)))
+            for p in pairs
+        ]
         with self._write() as conn:
-            return [_insert(conn, row) for row in rows]
+            return _insert_many(conn, rows)
 
     def update_article(self, id: int, article: Article) -> StoredArticle:
         """Replace the extracted fields of article ``id`` (``reclean``); the raw page is kept.
@@ -599,73 +454,73 @@ class Store:
 # --------------------------------------------------------------------------------------- module helpers
 
 
-def _nfkc(text: str) -> str:
-    # Most text is NFKC already, and checking is ~25x cheaper than normalising (measured on news text).
-    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
-
-
 def prepare_save(article: Article, page: Page) -> _Row:
     """The CPU part of ``save(article, page)`` (compression, hashing, index text, sketch), as a picklable
     value for :meth:`Store.save_many`. Pure: the pipeline runs it in its extraction processes."""
     return _prepare(article, page)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _storable(s: str) -> str:
-    """SQLite takes valid UTF-8 only: a file name's undecodable bytes (os.fsdecode keeps them as lone
-    surrogates) are stored as ``\\xNN``, the way newsgrab prints them."""
-    if not _SURROGATE.search(s):
-        return s
-    return _SURROGATE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}" if ord(m.group()) >= 0xDC80 else "\ufffd", s)
-
-
-def _prepare(article: Article, page: Page) -> _Row:
-    """The CPU work of a save (compression, hashing, index text), done outside the transaction."""
+def _prepare(article: Article, page: Page, compressed: Future[bytes] | None = None) -> _Row:
+    """The CPU work of a save (compression, hashing, index text, sketch), done outside the transaction.
+    ``compressed``: the page's bytes are being compressed in a thread (save_many), taken last."""
     data = page.data or b""
-    text = _nfkc(article.text or "")  # once, for both the hash and the index
-    return _Row(
+    text = _nfkc(article.text or "")  # once, for the hash, the index and the sketch
+    folded = to_simplified(text)  # once too (OpenCC): the index and the sketch both compare Simplified text
+    row = _Row(
         keys=_url_keys(page.input, page.url, article.url, article.canonical_url),
         digest=content_hash(text, nfkc=True),
         values=_article_values(article),
-        raw=(zlib.compress(data, _ZLIB_LEVEL), len(data), page.url, page.content_type,
-             _iso(page.fetched_at), page.etag, page.last_modified, _storable(page.input or "")),
-        fts=(_index_text(article.title), _index_text(text, nfkc=True)),
-        sketch=reposts.sketch(text),
+        raw=(),
+        fts=(_index_text(article.title), _index_folded(folded)),
+        sketch=reposts.sketch_normalized(folded.casefold()),  # == reposts.sketch(text)
     )
+    blob = compressed.result() if compressed is not None else zlib.compress(data, _ZLIB_LEVEL)
+    row.raw = (blob, len(data), page.url, page.content_type, _iso(page.fetched_at), page.etag, page.last_modified,
+               _storable(page.input or ""))
+    return row
 
 
-def _insert(conn: sqlite3.Connection, row: _Row) -> SaveResult:
-    """Write one prepared row inside the caller's transaction, or report the stored duplicate."""
-    if row.keys:
-        marks = ",".join("?" * len(row.keys))
-        found = conn.execute(
-            f"SELECT article_id FROM urls WHERE url IN ({marks}) ORDER BY article_id LIMIT 1", row.keys
-        ).fetchone()
-        if found:
-            return SaveResult("duplicate", found[0], None)
-    if row.digest:
-        found = conn.execute("SELECT id FROM articles WHERE text_hash = ? ORDER BY id LIMIT 1",
-                             (row.digest,)).fetchone()
-        if found:
-            return SaveResult("duplicate", found[0], None)
-    blob, size, url, content_type, fetched_at, etag, last_modified, input_ = row.raw
-    article_id = conn.execute(
-        "INSERT INTO articles (url, canonical_url, title, authors, published, site_name, source,"
-        " language, text, markdown, text_hash, saved_at, input) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (*row.values, row.digest, _now(), input_),
-    ).lastrowid
-    # Same transaction as the article: a raw page and its article always exist together.
-    conn.execute(
-        "INSERT INTO raw_pages (article_id, data, size, url, content_type, fetched_at, etag, last_modified)"
-        " VALUES (?,?,?,?,?,?,?,?)",
-        (article_id, blob, size, url, content_type, fetched_at, etag, last_modified),
-    )
-    conn.executemany("INSERT OR IGNORE INTO urls (url, article_id) VALUES (?, ?)", [(k, article_id) for k in row.keys])
-    conn.execute("INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)", (article_id, *row.fts))
-    # A near-duplicate of a stored article (a repost) is saved too, linked to the first copy seen.
-    return SaveResult("saved", article_id, storelinks.index_sketch(conn, article_id, row.sketch))
+def _duplicate_sql(n_keys: int) -> str:
+    # One round trip for both checks; a stored URL wins over the same text (the URL is the cheaper proof).
+    marks = ",".join("?" * n_keys)
+    by_url = f"(SELECT article_id FROM urls WHERE url IN ({marks}) ORDER BY article_id LIMIT 1)" if n_keys else "NULL"
+    return f"SELECT {by_url}, (SELECT id FROM articles WHERE text_hash = ? ORDER BY id LIMIT 1)"
+
+
+def _insert_many(conn: sqlite3.Connection, rows: list[_Row]) -> list[SaveResult]:
+    """Write prepared rows inside the caller's transaction, in order (each one sees the rows before it), or
+    report the stored duplicate of each."""
+    results = []
+    pages, texts = [], []  # written after the loop, one statement each: no check below reads them
+    for row in rows:
+        by_url, by_text = conn.execute(_duplicate_sql(len(row.keys)), (*row.keys, row.digest)).fetchone()
+        if by_url is not None or by_text is not None:
+            results.append(SaveResult("duplicate", by_url if by_url is not None else by_text, None))
+            continue
+        blob, size, url, content_type, fetched_at, etag, last_modified, input_ = row.raw
+        article_id = conn.execute(
+            "INSERT INTO articles (url, canonical_url, title, authors, published, site_name, source,"
+            " language, text, markdown, text_hash, saved_at, input) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (*row.values, row.digest, _now(), input_),
+        ).lastrowid
+        # Same transaction as the article: a raw page and its article always exist together.
+        pages.append((article_id, blob, size, url, content_type, fetched_at, etag, last_modified))
+        texts.append((article_id, *row.fts))
+        if len(row.keys) == 1:
+            conn.execute("INSERT OR IGNORE INTO urls (url, article_id) VALUES (?, ?)", (row.keys[0], article_id))
+        elif row.keys:
+            conn.executemany("INSERT OR IGNORE INTO urls (url, article_id) VALUES (?, ?)",
+                             [(k, article_id) for k in row.keys])
+        # A near-duplicate of a stored article (a repost) is saved too, linked to the first copy seen.
+        results.append(SaveResult("saved", article_id, storelinks.index_sketch(conn, article_id, row.sketch, new=True)))
+    if pages:
+        conn.executemany(
+            "INSERT INTO raw_pages (article_id, data, size, url, content_type, fetched_at, etag, last_modified)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            pages,
+        )
+        conn.executemany("INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)", texts)
+    return results
 
 
 def _check_header(path: Path) -> None:

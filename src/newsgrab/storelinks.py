@@ -26,9 +26,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from . import reposts
-from .models import Article, Page
+from .models import Article, Page, utcnow
+from .storetext import _index_text, _now, _parse_dt
 
-__all__ = ["SCHEMA_V2", "upgrade_v2", "index_sketch", "replace_page", "copies", "history", "Revision"]
+__all__ = [
+    "SCHEMA_V2", "upgrade_v2", "index_sketch", "insert_sketches", "replace_page", "copies", "history", "Revision",
+]
 
 MAX_CANDIDATES = 200  # articles sharing a band with a new one that are checked (the oldest first)
 
@@ -63,8 +66,6 @@ SCHEMA_V2: list[str] = [
 def upgrade_v2(conn: sqlite3.Connection) -> None:
     """Data part of the version-2 migration: re-index search with script folding; sketch and link the
     articles stored so far. Runs in the migration's transaction, in batches (constant memory)."""
-    from .store import _index_text
-
     conn.execute("INSERT INTO search(search) VALUES('delete-all')")
     last = 0
     while True:
@@ -82,12 +83,19 @@ def upgrade_v2(conn: sqlite3.Connection) -> None:
 
 
 def index_sketch(
-    conn: sqlite3.Connection, article_id: int, sketch: reposts.Sketch | None, *, link: bool = True
+    conn: sqlite3.Connection,
+    article_id: int,
+    sketch: reposts.Sketch | None,
+    *,
+    link: bool = True,
+    new: bool = False,
 ) -> int | None:
     """Store the sketch of article ``article_id`` (replacing any) and, with ``link``, mark the article as a
-    repost of the first similar article stored before it. Returns the id it was linked to, or None."""
-    conn.execute("DELETE FROM repost_keys WHERE article_id = ?", (article_id,))
-    conn.execute("DELETE FROM article_sketches WHERE article_id = ?", (article_id,))
+    repost of the first similar article stored before it. Returns the id it was linked to, or None.
+    ``new``: the article was inserted by this transaction, so it has no sketch to replace yet."""
+    if not new:
+        conn.execute("DELETE FROM repost_keys WHERE article_id = ?", (article_id,))
+        conn.execute("DELETE FROM article_sketches WHERE article_id = ?", (article_id,))
     if sketch is None:
         return None
     keys = reposts.band_keys(sketch)
@@ -99,6 +107,18 @@ def index_sketch(
         "INSERT OR IGNORE INTO repost_keys (key, article_id) VALUES (?, ?)", [(k, article_id) for k in keys]
     )
     return original
+
+
+def insert_sketches(conn: sqlite3.Connection, sketches: list[tuple[int, reposts.Sketch]]) -> None:
+    """Store ``(article_id, sketch)`` pairs for articles that have none, without linking (a migration's
+    recomputation): two statements for the whole list."""
+    conn.executemany(
+        "INSERT INTO article_sketches (article_id, sketch) VALUES (?, ?)", [(i, reposts.pack(sk)) for i, sk in sketches]
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO repost_keys (key, article_id) VALUES (?, ?)",
+        [(k, i) for i, sk in sketches for k in reposts.band_keys(sk)],
+    )
 
 
 def _find_original(conn: sqlite3.Connection, article_id: int, sketch: reposts.Sketch, keys: list[int]) -> int | None:
@@ -128,9 +148,6 @@ class Revision:
 
 def history(conn: sqlite3.Connection, article_id: int) -> list[Revision]:
     """Earlier versions of ``article_id``, newest first."""
-    from .models import utcnow
-    from .store import _parse_dt
-
     out = []
     for replaced_at, art, data, size, input_url, ctype, fetched_at, etag, modified in conn.execute(
         "SELECT replaced_at, article, data, size, url, content_type, fetched_at, etag, last_modified"
@@ -156,7 +173,7 @@ def history(conn: sqlite3.Connection, article_id: int) -> list[Revision]:
 def replace_page(conn: sqlite3.Connection, article_id: int, article: Article, page: Page, row: object) -> None:
     """Refresh: put ``article`` and ``page`` (prepared as ``row`` by ``store._prepare``) in place of what
     ``article_id`` holds, keeping the old version in ``history``. Raises KeyError when there is no such id."""
-    from .store import _COLS, _index_text, _now, _stored
+    from .store import _COLS, _stored  # store imports this module: imported here, not at the top
 
     old = conn.execute(f"SELECT {', '.join(_COLS)} FROM articles WHERE id = ?", (article_id,)).fetchone()
     if old is None:

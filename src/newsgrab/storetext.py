@@ -1,0 +1,154 @@
+"""Text and URL helpers of the store: URL keys, the text hash, and the text fed to the full-text index.
+
+Internal to the store modules (:mod:`newsgrab.store`, :mod:`newsgrab.storelinks`,
+:mod:`newsgrab.storeschema`); :mod:`newsgrab.store` re-exports the public ones (``normalize_url``,
+``content_hash``). Stdlib only, no SQL here.
+
+The index text is a *derived* text: FTS5's tokenizers do not split Chinese/Japanese/Korean into words, so
+each CJK run becomes its overlapping bigrams followed by the run's last character (so a one-character query,
+run as a prefix query, finds every occurrence), with Traditional characters folded to Simplified first
+(schema 2). The FTS table is contentless, so a delete recomputes this text from the article row: the
+derivation may only change together with a migration that rebuilds the index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
+
+from .hanzi import to_simplified
+from .models import utcnow
+
+__all__ = ["normalize_url", "content_hash"]
+
+
+def normalize_url(url: str | None) -> str | None:
+    """Light URL normalisation for look-ups: strip blanks and the fragment, lowercase scheme and host,
+    an empty path becomes ``/``. Anything more (query order, ``www.``) could merge distinct pages."""
+    if not url or not url.strip():
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unbalanced IPv6 bracket: keep it usable as a key anyway
+        return url.split("#", 1)[0]
+    user, at, host = parts.netloc.rpartition("@")  # userinfo is case-sensitive, the host is not
+    netloc = f"{user}{at}{host.lower()}"
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or ("/" if netloc else ""), parts.query, ""))
+
+
+def _url_keys(*urls: str | None) -> list[str]:
+    """Distinct normalised URLs, in order. Only absolute URLs with a host count: file paths and '-' are
+    inputs, not URLs."""
+    keys: list[str] = []
+    for u in urls:
+        try:
+            parts = urlsplit(u.strip()) if u else None
+        except ValueError:
+            continue
+        if parts and parts.scheme and parts.netloc:
+            k = normalize_url(u)
+            if k and k not in keys:
+                keys.append(k)
+    return keys
+
+
+def content_hash(text: str | None, *, nfkc: bool = False) -> str | None:
+    """sha256 of the text after NFKC and whitespace collapsing; None for empty text (never a duplicate).
+    ``nfkc=True``: the caller already normalised it."""
+    text = (text or "") if nfkc else unicodedata.normalize("NFKC", text or "")
+    norm = " ".join(text.split())
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest() if norm else None
+
+
+# Han (incl. extensions and compatibility), 々〆〇, kana, hangul. Matched after NFKC.
+_CJK_RUN = re.compile(
+    "[\u1100-\u11ff\u3005-\u3007\u3040-\u309f\u30a0-\u30ff\u3130-\u318f\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff\uff66-\uff9f"
+    "\U00020000-\U0003134f]+"
+)
+# What unicode61 keeps as a token: letters and digits (underscore and punctuation separate tokens).
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _bigrams(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def _grams(m: re.Match) -> str:
+    run = m.group()
+    return f" {' '.join(_bigrams(run) + [run[-1]])} "
+
+
+def _index_text(s: str | None, *, nfkc: bool = False) -> str:
+    """Text fed to FTS5: Traditional folded to Simplified (schema 2), then each CJK run -> its bigrams plus
+    the last character; other text unchanged."""
+    if not s:
+        return ""
+    return _index_folded(to_simplified(s if nfkc else unicodedata.normalize("NFKC", s)))
+
+
+def _index_folded(s: str) -> str:
+    """:func:`_index_text` of a text already NFKC-normalised and folded (``to_simplified``): a caller that
+    also needs the folded text (the repost sketch does) folds it once."""
+    return _CJK_RUN.sub(_grams, s) if s else ""
+
+
+def _fts_query(query: str) -> str | None:
+    """Turn what a user typed into a safe FTS5 query, or None when nothing searchable is left.
+
+    Each whitespace-separated chunk is split into CJK runs and other text. A CJK run becomes a phrase of
+    its bigrams (a single character becomes a prefix query, matching every bigram that starts with it and
+    the run-final unigram); other text becomes a phrase of its words. All parts are AND-ed. Every term is
+    double-quoted, so FTS5 operators typed by the user (``AND``, ``NEAR``, ``*``, ``:``, ``-``...) are
+    searched as plain words or dropped, never interpreted.
+    """
+    parts: list[str] = []
+
+    def words(seg: str) -> None:
+        if found := _WORD.findall(seg):
+            parts.append('"' + " ".join(found) + '"')
+
+    for chunk in to_simplified(unicodedata.normalize("NFKC", query)).split():
+        pos = 0
+        for m in _CJK_RUN.finditer(chunk):
+            words(chunk[pos : m.start()])
+            run = m.group()
+            parts.append(f'"{run}"*' if len(run) == 1 else '"' + " ".join(_bigrams(run)) + '"')
+            pos = m.end()
+        words(chunk[pos:])
+    return " AND ".join(parts) if parts else None
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+def _now() -> str:
+    return utcnow().isoformat(timespec="microseconds")  # fixed width: string order is time order
+
+
+def _parse_dt(s: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(s) if s else None
+    except ValueError:  # a row written by hand or by a future version: do not crash a listing
+        return None
+
+
+def _nfkc(text: str) -> str:
+    # Most text is NFKC already, and checking is ~25x cheaper than normalising (measured on news text).
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(s: str) -> str:
+    """SQLite takes valid UTF-8 only: a file name's undecodable bytes (os.fsdecode keeps them as lone
+    surrogates) are stored as ``\\xNN``, the way newsgrab prints them."""
+    if not _SURROGATE.search(s):
+        return s
+    return _SURROGATE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}" if ord(m.group()) >= 0xDC80 else "\ufffd", s)
