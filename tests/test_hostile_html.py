@@ -137,27 +137,17 @@ def test_guard_caps_size_and_tags():
 
 
 @pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data is absent")
-def test_guard_is_a_no_op_and_cheap_on_real_pages():
-    from selectolax.lexbor import LexborHTMLParser
-
+def test_guard_is_a_no_op_on_real_pages():
     from newsgrab.encoding import decode
     from newsgrab.extraction.guard import _deep_tags
 
     files = sorted(DATA.glob("*/html/*.gz"))[::4]
     assert files
-    guard = parse = 0.0
     for f in files:
         html, _ = decode(gzip.decompress(f.read_bytes()))
-        started = time.perf_counter()
-        out = cap_html(html)
-        guard += time.perf_counter() - started
-        assert out == html, f.name
-        started = time.perf_counter()
-        LexborHTMLParser(html)
-        parse += time.perf_counter() - started
+        assert cap_html(html) == html, f.name
         assert _deep_tags(html) == [], f.name  # even the exact pass would leave these pages alone
-    # Measured: ~2-3% of dom.parse and ~10% of lexbor's bare parse; the bound leaves room for a busy CI.
-    assert guard < 0.5 * parse, (guard, parse)
+    # (its cost, ~10% of a bare parse, is measured by benchmarks/speed.py, never asserted here)
 
 
 # --- regressions from fuzzing ---------------------------------------------------------------------------
@@ -223,13 +213,10 @@ def test_malformed_corpus_through_clean(tmp_path):
     corpus = malformed_corpus(random.Random(5), 300)
     for name, data in corpus:
         (folder / name).write_bytes(data)
-    started = time.monotonic()
-    proc = subprocess.run(
+    proc = subprocess.run(  # the timeout only catches a hang; speed is measured in benchmarks/, not here
         [sys.executable, "-m", "newsgrab", "clean", "--no-store", "--format", "jsonl", "--workers", "2", str(folder)],
         capture_output=True, env=cli_env(tmp_path), cwd=tmp_path, timeout=120,
     )
-    elapsed = time.monotonic() - started
-    assert elapsed < 60, f"{elapsed:.1f} s for {len(corpus)} pages"
     stdout, stderr = proc.stdout.decode(), proc.stderr.decode()
     assert proc.returncode in (0, 1), stderr
     assert "Traceback" not in stderr and "internal error" not in stderr and "internal error" not in stdout
