@@ -251,6 +251,7 @@ class TreeSampler:
         self.samples = 0
         self.cpu_by_pid: dict[int, float] = {}
         self.rss_by_pid: dict[int, int] = {}  # peak RSS of each process
+        self.totals: list[int] = []  # the summed RSS of every sample (for percentiles: peak vs typical)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -273,6 +274,7 @@ class TreeSampler:
                     total += r
                     if r > self.rss_by_pid.get(p, 0):
                         self.rss_by_pid[p] = r
+                self.totals.append(total)
                 if total > self.peak:
                     self.peak, self.peak_procs = total, len(pids)
                 if self.pss:
@@ -305,7 +307,10 @@ def run_cli(
     res["cpu"] = sampler.cpu
     if sample:
         others = [r for p, r in sampler.rss_by_pid.items() if p != proc.pid]
+        totals = sorted(sampler.totals[len(sampler.totals) // 10 :])  # the first tenth is start-up
         res.update(peak_rss=sampler.peak, peak_procs=sampler.peak_procs, samples=sampler.samples,
                    parent_rss=sampler.rss_by_pid.get(proc.pid, 0), child_rss=max(others, default=0),
-                   peak_pss=sampler.peak_pss)
+                   peak_pss=sampler.peak_pss,
+                   rss_p50=totals[len(totals) // 2] if totals else 0,
+                   rss_p90=totals[int(len(totals) * 0.9)] if totals else 0)
     return res

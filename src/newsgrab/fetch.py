@@ -2,8 +2,9 @@
 
 :func:`fetch_pages` runs an asyncio event loop with one shared :class:`httpx.AsyncClient` in a background
 thread, so the caller can extract and store pages in its own thread while downloads go on.  Results come
-back in input order, with a bounded look-ahead (about ``concurrency * 4`` URLs taken from the input at a
-time), so a list of 100k URLs never sits in memory as pages.
+back in input order, with a bounded look-ahead (at most ``concurrency * 2`` URLs taken from the input at a
+time, and at most LOOKAHEAD_BYTES of pages downloaded or in flight), so a list of 100k URLs never sits in
+memory as pages.
 
 What each download guarantees (every failure is a one-line :class:`~newsgrab.errors.FetchError`, never an
 exception out of the iterator):
@@ -58,7 +59,14 @@ MAX_REDIRECTS = 10
 ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309 asks parsers to read at least 500 KiB
 ROBOTS_MAX_REDIRECTS = 5  # RFC 9309: follow at least five
 BACKOFF_BASE = 0.5  # seconds before the 2nd try; doubles each try, capped by settings.retry_after_cap
-LOOKAHEAD_FACTOR = 4  # URLs in flight or buffered = concurrency * this
+LOOKAHEAD_FACTOR = 2  # URLs in flight or buffered = concurrency * this, at most
+# ... and only while the pages downloaded and not yet taken, plus those in flight (counted at the average page
+# size so far), come to less than this. In a batch the caller (extraction) is the slower side, so the window
+# fills with finished pages: 64 of them held 19-26 MB of the CLI process's memory in a 3,000-page fetch. 4 MiB
+# is ~23 pages of the evaluation sets' size, ~0.15 s of extraction on two cores: more than a download takes on
+# the benchmark's server (20-100 ms); 4, 6, 12 MiB and no limit fetched 3,000 pages equally fast there.
+LOOKAHEAD_BYTES = 4 * 1024 * 1024
+LOOKAHEAD_FIRST_GUESS = 128 * 1024  # bytes a page weighs before any has arrived
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,text/plain;q=0.8,*/*;q=0.5"
@@ -142,16 +150,24 @@ def fetch_pages(
     in a ``for`` loop, garbage collection) cancels the downloads still running and stops the thread.
     """
     runner = _Runner(settings, conditional or {}, record=record, any_body=any_body)
-    window = max(1, settings.concurrency) * LOOKAHEAD_FACTOR
+    concurrency = max(1, settings.concurrency)
+    window = concurrency * LOOKAHEAD_FACTOR
     pending: deque[tuple[int, str, Future]] = deque()
     source = iter(urls)
     exhausted = False
     index = 0
+    # What a download in flight will weigh: the average size of the pages taken so far (a typical news page
+    # until the first arrives, so that the first top-up does not take a whole window).
+    average = float(LOOKAHEAD_FIRST_GUESS)
+    taken = 0
     try:
         runner.start()
         while True:
-            # Top the window up before waiting, so downloads continue while the caller works on a result.
-            while not exhausted and len(pending) < window:
+            # Top the window up before waiting, so downloads continue while the caller works on a result,
+            # while what is downloaded and not yet taken, plus what is in flight (at the average page size so
+            # far), stays under LOOKAHEAD_BYTES.
+            ahead = _ahead_bytes(pending, average)
+            while not exhausted and len(pending) < window and (not pending or ahead < LOOKAHEAD_BYTES):
                 try:
                     url = next(source)
                 except StopIteration:
@@ -159,15 +175,35 @@ def fetch_pages(
                     break
                 pending.append((index, url, runner.submit(url)))
                 index += 1
+                ahead += average
             if not pending:
                 return
             i, url, future = pending.popleft()
             page, error, not_modified, exchanges = future.result()
+            if page is not None:
+                taken += 1
+                average += (len(page.data) - average) / min(taken + 1, 100)
             yield FetchResult(i, url, page, error, not_modified, exchanges)
     finally:
         for _, _, future in pending:
             future.cancel()
         runner.close()
+
+
+def _ahead_bytes(pending: Iterable[tuple[int, str, Future]], average: float) -> float:
+    """Bytes of the pages (and recorded exchanges) downloaded but not yet taken, plus ``average`` for each
+    download still running."""
+    total = 0.0
+    for _, _, future in pending:
+        if not future.done():
+            total += average
+        elif not future.cancelled() and future.exception() is None:
+            page, _, _, exchanges = future.result()
+            if page is not None:
+                total += len(page.data)
+            for exchange in exchanges:
+                total += len(exchange.body)
+    return total
 
 
 def fetch_one(url: str, settings: Settings, *, any_body: bool = True) -> FetchResult:
@@ -260,6 +296,99 @@ class _Reply:
     conditional: bool = False  # we sent If-None-Match / If-Modified-Since
 
 
+class _Origin:
+    __slots__ = ("transport", "active")
+
+    def __init__(self, transport: httpx.AsyncHTTPTransport) -> None:
+        self.transport = transport
+        self.active = 0  # requests sent whose response stream is not closed yet
+
+
+class _Release(httpx.AsyncByteStream):
+    """A response body stream that tells its origin's pool when it is closed."""
+
+    def __init__(self, stream: httpx.AsyncByteStream, origin: _Origin) -> None:
+        self._stream = stream
+        self._origin: _Origin | None = origin
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        finally:
+            if self._origin is not None:
+                self._origin.active -= 1
+                self._origin = None
+
+
+class _PerOrigin(httpx.AsyncBaseTransport):
+    """One httpx connection pool (``AsyncHTTPTransport``) per origin, at most ``max_origins`` kept.
+
+    httpcore's pool costs O(connections x idle connections) at every request and response (it re-counts
+    the idle connections for each one), plus a readability poll per idle connection: with one pool for a
+    batch over many hosts that was ~1 ms of CPU a page. A pool per origin holds at most ``per_host``
+    connections (our per-host slots never use more), so each pool's walk is short. When more than
+    ``max_origins`` pools exist, the least recently used ones with nothing in flight are closed, so a batch
+    over thousands of sites does not keep thousands of idle sockets. All pools share one TLS context.
+    """
+
+    def __init__(self, per_host: int, max_origins: int) -> None:
+        self.per_host = per_host
+        self.max_origins = max_origins
+        self.origins: dict[tuple[str, bytes, int | None], _Origin] = {}  # oldest use first
+        self._ssl: ssl.SSLContext | None = None
+        self._closed = False
+
+    def _new_transport(self) -> httpx.AsyncHTTPTransport:
+        if self._ssl is None:
+            self._ssl = httpx.create_ssl_context(verify=True, trust_env=True)
+        return httpx.AsyncHTTPTransport(
+            verify=self._ssl,
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=self.per_host),
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._closed:
+            raise httpx.TransportError("transport closed")
+        url = request.url
+        key = (url.scheme, url.raw_host, url.port)
+        origin = self.origins.pop(key, None)
+        new = origin is None
+        if origin is None:
+            origin = _Origin(self._new_transport())
+        self.origins[key] = origin  # (re)inserted last: the most recently used
+        origin.active += 1  # before any await: this one is never evicted, nor made twice
+        try:
+            if new:
+                await self._evict()
+            response = await origin.transport.handle_async_request(request)
+        except BaseException:
+            origin.active -= 1
+            raise
+        response.stream = _Release(response.stream, origin)  # type: ignore[arg-type]
+        return response
+
+    async def _evict(self) -> None:
+        excess = len(self.origins) - self.max_origins
+        if excess <= 0:
+            return
+        idle = [k for k, o in self.origins.items() if o.active <= 0][:excess]
+        for k in idle:
+            origin = self.origins.pop(k)
+            with contextlib.suppress(Exception):
+                await origin.transport.aclose()
+
+    async def aclose(self) -> None:
+        self._closed = True
+        origins, self.origins = list(self.origins.values()), {}
+        for origin in origins:
+            with contextlib.suppress(Exception):
+                await origin.transport.aclose()
+
+
 class _Fetcher:
     """Everything that runs inside the event loop: the client, the limits, the robots.txt cache."""
 
@@ -270,15 +399,10 @@ class _Fetcher:
         self.client = httpx.AsyncClient(
             follow_redirects=False,  # we follow by hand: hop limit, loops, schemes, robots per hop
             timeout=httpx.Timeout(settings.timeout),
-            # Our semaphores bound the connections in use; an httpx pool limit would only add a second
-            # queue whose waiting counts against the deadline.
-            # Idle connections kept for reuse: room for every host in flight to keep its per-host share.
-            # With only ``concurrency`` of them, a batch over a few hosts closed and reopened a connection
-            # for nearly every page (measured: 358 connects for 400 pages over 8 hosts; 25 with this).
-            limits=httpx.Limits(
-                max_connections=None,
-                max_keepalive_connections=min(256, max(1, settings.concurrency) * max(1, settings.per_host)),
-            ),
+            # A connection pool per origin (see _PerOrigin), not one for all: httpcore's pool walks all its
+            # connections, and counts the idle ones for each, at every request and response, which made a
+            # third of the download loop's CPU with 8 hosts x 4 connections.
+            transport=_PerOrigin(max(1, settings.per_host), max(16, 2 * max(1, settings.concurrency))),
             headers={"User-Agent": self.agent, "Accept": _ACCEPT, "Accept-Encoding": accept_encoding()},
             event_hooks={"response": [_take_location]},
         )

@@ -9,9 +9,14 @@ How the work is spread, and why:
 
 * Inputs are read (``load``) or downloaded (``fetch``) in a background thread, a few items ahead, so the main
   loop can ask "is the next page here yet?" without blocking (see :class:`_Ahead`).
-* Extraction is CPU-bound and pure, so with many inputs it runs in a process pool. Submission is bounded (a
-  window of ``workers * 4`` pages, and a byte budget) and results are taken in input order, so memory stays
-  flat for 10,000 files. Three pages or fewer are extracted in-process: starting a pool would cost more.
+* Extraction is CPU-bound and pure, so with many inputs it runs in worker processes
+  (:class:`newsgrab.workers.Workers`: this process plus one lean interpreter per worker, no fork server, no
+  resource tracker, no CLI in the workers). Submission is bounded (a window of
+  :data:`WINDOW_PER_WORKER` pages per worker, and :data:`WINDOW_BYTES`) and results are taken in input order, so
+  memory stays flat for 10,000 files. Three pages or fewer are extracted in-process: starting workers would
+  cost more. A worker that dies costs no input: the unfinished pages go to a new set of workers.
+* Memory: each commit hands the heap its rows freed back to the OS (``malloc_trim``), and glibc serves big
+  buffers (pages) with mmap at a fixed threshold (:func:`newsgrab.workers.tune_malloc`), here and in the workers.
 * The store is written from the main thread only (SQLite connections are not shared), in batches of up to
   :data:`BATCH_SIZE` articles per transaction. A batch is committed when it is full, when it is older than
   :data:`BATCH_DELAY` seconds, and when the pipeline waits for something and the batch is older than
@@ -52,9 +57,14 @@ WAIT_TICK = 0.05  # waits are cut in slices this long (seconds), each announced 
 IN_PROCESS_MAX = 3  # this many pages or fewer: no process pool
 # Results are taken in input order, so a slow page at the head of the window holds the others back: with 4
 # pages per worker, the other worker ran out of work behind the slowest page of shared/data (136 ms to extract,
-# the median is 7.5 ms).
-WINDOW_PER_WORKER = 8  # pages submitted ahead per worker process
-WINDOW_BYTES = 64 * 1024 * 1024  # and never more than this much page data in flight (one page always may)
+# the median is 7.5 ms). 6 and 8 clean 3,000 pages equally fast (interleaved runs); 6 holds less memory.
+WINDOW_PER_WORKER = 6  # pages submitted ahead per worker process
+# ... and never more than this much page data in flight (one page always may): with 16 pages of 1-2 MB (they
+# exist) the window alone held 20-30 MB of the parent's memory. 4 MiB is ~23 pages of shared/data's median.
+WINDOW_BYTES = 4 * 1024 * 1024
+import os as _os  # TEMP-EXPERIMENT
+WINDOW_BYTES = int(_os.environ.get("XWB", 6)) << 20; WINDOW_PER_WORKER = int(_os.environ.get("XWP", 8))  # TEMP-EXPERIMENT
+sys.setswitchinterval(float(_os.environ.get("XSW", 0.005)))  # TEMP-EXPERIMENT
 READ_AHEAD = 8  # inputs read or fetched ahead of the extraction stage
 
 
@@ -146,10 +156,9 @@ def _trim_heap() -> None:
         _malloc_trim = False
         try:
             import ctypes
-            import ctypes.util
 
             if sys.platform.startswith("linux"):
-                _malloc_trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+                _malloc_trim = ctypes.CDLL(None).malloc_trim  # the C library this process already runs on
         except (OSError, AttributeError, ImportError):
             _malloc_trim = False
     if _malloc_trim:
@@ -163,29 +172,19 @@ def extract_page(page: Page) -> Article:
     return extract(page.data, url=page.url, content_type=page.content_type, fetched_at=page.fetched_at)
 
 
-def _worker_init() -> None:
-    # Ctrl-C reaches the whole process group; the main process handles it and shuts the pool down. Workers
-    # that also raised KeyboardInterrupt would print tracebacks, which newsgrab never shows.
-    import signal
+def _new_pool(workers: int) -> Any:
+    """The extraction processes (:class:`newsgrab.workers.Workers`), or None where none can be started."""
+    import subprocess
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from .workers import Workers, tune_malloc
 
-
-def _new_pool(workers: int) -> futures.ProcessPoolExecutor | None:
-    import multiprocessing
-
+    tune_malloc()  # a batch big enough for a pool: this process's pages and results are big buffers too
     try:
-        # Not "fork": the main process runs threads (input read-ahead, the download loop) and forking a
-        # threaded process can deadlock a child on a lock some thread held. The fork server forks from a
-        # clean single-threaded process that has already imported the extractor.
-        if "forkserver" in multiprocessing.get_all_start_methods():
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["newsgrab.extraction", "newsgrab.store"])
-        else:
-            ctx = multiprocessing.get_context("spawn")
-        return futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
-    except (OSError, ImportError, NotImplementedError, ValueError):
-        return None  # no process support here (no /dev/shm, a sandbox): extract in-process instead
+        # Each worker imports the extractor and the store's row maker as it starts, while this process is
+        # still reading its first inputs, and nothing else (no CLI, no HTTP client).
+        return Workers(workers, preload=["newsgrab.extraction", "newsgrab.store", "newsgrab.pipeline"])
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None  # no process support here (a sandbox): extract in-process instead
 
 
 # ------------------------------------------------------------------------------------------- plumbing
@@ -314,6 +313,7 @@ class _Entry:
     future: futures.Future | None = None
     attempts: int = 0
     save: tuple | None = None  # _extract_task's ``save``: prepare the store row too
+    generation: int = 0  # the pool (_Extractors.generation) ``future`` was given to
 
 
 def _resolve(job: _Job, result: tuple[str, Any] | None) -> _Done:
@@ -343,9 +343,10 @@ class _Extractors:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.disabled = workers <= 1
-        self.pool: futures.ProcessPoolExecutor | None = None
+        self.pool: Any = None  # a newsgrab.workers.Workers
         self.results = 0  # results the current pool has delivered
         self.pages = 0
+        self.generation = 0  # counts the pools started: tells a future of the current pool from an older one
 
     @property
     def undecided(self) -> bool:
@@ -365,6 +366,7 @@ class _Extractors:
             if self.pages <= IN_PROCESS_MAX:
                 return None
             self.pool = _new_pool(self.workers)
+            self.generation += 1
             if self.pool is None:
                 self.disabled = True
                 return None
@@ -383,8 +385,14 @@ class _Extractors:
             self.disabled = True
         else:
             self.pool = _new_pool(self.workers)
+            self.generation += 1
             self.disabled = self.pool is None
         self.results = 0
+
+    def give(self, entry: _Entry) -> None:
+        """Submit ``entry``'s page (to the current pool; None: in this process when its turn comes)."""
+        entry.future = self.submit(entry.job.page, entry.save)  # type: ignore[arg-type]
+        entry.generation = self.generation
 
     def shutdown(self) -> None:
         if self.pool is not None:
@@ -426,14 +434,14 @@ def _extract_stream(source: Any, workers: int, prepare: bool = False) -> Iterato
                     page = job.page
                     if prepare and job.target_id is None and job.refresh_id is None:
                         entry.save = (page.input, page.etag, page.last_modified)
-                    entry.future = ex.submit(page, entry.save)
+                    ex.give(entry)
                     if entry.future is not None and not pooled:
                         # The pool has just started: the few pages before it go there too, so that this
                         # process neither imports the extractor nor keeps what a parse left (parent RSS).
                         pooled = True
                         for e in window:
                             if e.future is None and e.job.page is not None and e.job.outcome is None:
-                                e.future = ex.submit(e.job.page, e.save)
+                                ex.give(e)
                 window.append(entry)
             if not window:
                 if source.done:
@@ -455,13 +463,16 @@ def _extract_stream(source: Any, workers: int, prepare: bool = False) -> Iterato
                 else:
                     try:
                         result = head.future.result()
-                        ex.results += 1
+                        if head.generation == ex.generation:
+                            ex.results += 1
                     except futures.BrokenExecutor:
                         # A worker died (a crash in native code, the OOM killer). The culprit is not known:
                         # give every unfinished page another try, and blame the head only when it has
-                        # broken a pool twice.
-                        ex.broken()
-                        head.attempts += 1
+                        # broken a pool twice. A future of a pool already replaced (the break was seen at a
+                        # submit, or at another page) only needs sending to the current one.
+                        if head.generation == ex.generation:
+                            ex.broken()
+                            head.attempts += 1
                         if head.attempts >= 2:
                             result = ("error", "internal error: the extraction process died")
                         for entry in window:
@@ -470,7 +481,8 @@ def _extract_stream(source: Any, workers: int, prepare: bool = False) -> Iterato
                                 continue
                             if f.done() and not f.cancelled() and f.exception() is None:
                                 continue  # finished before the pool broke: keep the result
-                            entry.future = ex.submit(entry.job.page, entry.save)
+                            if entry.generation != ex.generation or f.done():
+                                ex.give(entry)
                         if result is None:
                             continue
                     except futures.CancelledError:
@@ -567,6 +579,20 @@ def _save_batch(store: Any, batch: list[_Done]) -> list[Outcome]:
     return out
 
 
+def _commit(store: Any, pending: list[_Done]) -> list[Outcome]:
+    """Save ``pending`` (emptied) in one transaction; then hand the freed heap back to the OS.
+
+    A batch's rows (compressed pages, index text) are a few MB of big buffers freed together at each commit,
+    and glibc's heap keeps that space, fragmented among what is still live: trimming here (~2 ms a commit)
+    took 10 MB off the peak RSS of this process in a long ``clean``."""
+    outcomes = _save_batch(store, pending)
+    articles = sum(1 for d in pending if d.article is not None)
+    pending.clear()
+    if articles:
+        _trim_heap()
+    return outcomes
+
+
 def _save_stream(items: Iterator[Any], store: Any) -> Iterator[Outcome]:
     """Turn extraction results into outcomes, committing articles in batches, keeping input order."""
     pending: list[_Done] = []
@@ -578,8 +604,8 @@ def _save_stream(items: Iterator[Any], store: Any) -> Iterator[Outcome]:
             # Commit while the pipeline waits anyway, but not at every wait: with several workers the next
             # result is often a few ms away, and a transaction per article costs more than the articles.
             if pending and time.monotonic() - started >= IDLE_FLUSH:
-                yield from _save_batch(store, pending)
-                pending, articles = [], 0
+                yield from _commit(store, pending)
+                articles = 0
             continue
         if store is None:
             if item.article is None:
@@ -596,12 +622,13 @@ def _save_stream(items: Iterator[Any], store: Any) -> Iterator[Outcome]:
         pending.append(item)
         if item.article is not None:
             articles += 1
+        del item
         if articles >= size or time.monotonic() - started >= BATCH_DELAY:
-            yield from _save_batch(store, pending)
-            pending, articles = [], 0
+            yield from _commit(store, pending)
+            articles = 0
             size = min(BATCH_SIZE, size * 2)
     if pending:
-        yield from _save_batch(store, pending)
+        yield from _commit(store, pending)
 
 
 def _run(source: Any, settings: Settings, store: Any) -> Iterator[Outcome]:
@@ -704,7 +731,8 @@ def fetch_urls(
             if close is not None:
                 close()
 
-    yield from _run(_Ahead(jobs()), settings, store)
+    # fetch_pages already holds downloads ahead (up to LOOKAHEAD_BYTES): two more here are enough to poll.
+    yield from _run(_Ahead(jobs(), size=2), settings, store)
 
 
 def reclean(store: Any, ids: Iterable[int] | None = None, settings: Settings | None = None) -> Iterator[Outcome]:

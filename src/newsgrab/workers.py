@@ -1,0 +1,383 @@
+"""A small process pool for the pipeline's extraction: N worker interpreters fed over pipes.
+
+Why not :class:`concurrent.futures.ProcessPoolExecutor`: on Linux it needs a fork server (forking the
+threaded CLI process is unsafe) and that brings two more interpreters into every batch — the fork server
+itself (~28 MB RSS with the extractor preloaded) and multiprocessing's resource tracker (~13 MB) — and every
+worker re-imports the main module of the parent (the ``newsgrab`` console script, so typer and the whole CLI,
+~7 MB a worker). Here a batch is the CLI process plus exactly ``N`` workers, each started as
+``python -c <bootstrap>`` with the parent's ``sys.path``, importing only the modules it is told to preload.
+
+Protocol, on the worker's stdin and stdout (the worker moves its own fd 1 onto stderr, so a stray ``print``
+cannot corrupt it): the parent sends frames ``(fn, args)``; the worker answers each, in order, with
+``("ok", result)`` or ``("raise", exception)``. A frame is an 8-byte big-endian length and a pickle. Each
+worker has a thread in the parent that takes tasks from a shared queue and keeps up to :data:`DEPTH` of them in
+the worker's pipe, so the worker never waits for the parent between two tasks and a slow page holds up at most
+one other.
+
+Semantics the pipeline relies on (those of ProcessPoolExecutor): :meth:`Workers.submit` returns a
+:class:`concurrent.futures.Future`; when a worker dies (a crash in native code, the OOM killer) its task and
+every task still queued fail with :class:`BrokenWorkers` (a ``BrokenExecutor``) and further submits raise it;
+:meth:`Workers.shutdown` cancels what is queued, ends idle workers by closing their stdin and kills busy ones
+(their results are not wanted any more). Workers ignore SIGINT: Ctrl-C is the parent's to handle. A worker
+whose parent died sees end-of-file on stdin and exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import queue
+import sys
+import threading
+from collections import deque
+from concurrent import futures
+from typing import Any, BinaryIO, Callable, Iterable
+
+__all__ = ["Workers", "BrokenWorkers", "worker_main", "tune_malloc"]
+
+_HEADER = 8  # bytes of the frame length
+# Tasks written to a worker ahead of its results: with one, a worker idled between two pages for as long as its
+# thread here took to get the GIL back (up to sys.getswitchinterval(), 5 ms, while the download loop ran), on
+# pages that take 7 ms to extract.
+DEPTH = 2
+DEPTH = int(os.environ.get("XDEPTH", 2))  # TEMP-EXPERIMENT
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
+# The worker's code, run as ``python -c BOOT SYS_PATH_JSON PRELOAD``: the parent's sys.path is restored before
+# anything of newsgrab is imported, so the worker finds the same newsgrab as the parent, however that was found.
+_BOOT = (
+    "import json, os, signal, sys\n"
+    "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+    "try:\n"
+    "    sys.path[:] = json.loads(sys.argv[1])\n"
+    "    from newsgrab.workers import worker_main\n"
+    "except BaseException:\n"
+    "    os._exit(3)\n"
+    "worker_main([m for m in sys.argv[2].split(',') if m])\n"
+)
+
+
+class BrokenWorkers(futures.BrokenExecutor):
+    """An extraction process died; the pool cannot be used any more."""
+
+
+def _read_frame(stream: BinaryIO) -> bytes | None:
+    """One frame's payload; None at a clean end of file. Raises EOFError when cut short."""
+    head = stream.read(_HEADER)
+    if not head:
+        return None
+    if len(head) < _HEADER:
+        raise EOFError("frame header cut short")
+    n = int.from_bytes(head, "big")
+    data = stream.read(n)
+    if len(data) < n:
+        raise EOFError("frame cut short")
+    return data
+
+
+def _write_frame(stream: BinaryIO, payload: bytes) -> None:
+    stream.write(len(payload).to_bytes(_HEADER, "big"))
+    stream.write(payload)
+    stream.flush()
+
+
+MMAP_THRESHOLD = 256 * 1024  # bytes: glibc serves allocations this big and bigger with mmap, always
+
+
+def tune_malloc() -> None:
+    """Make glibc give big buffers back to the system as soon as they are freed.
+
+    A batch allocates and frees a page-sized buffer (the raw page, its decoded text, a pickled task) per
+    page. glibc serves blocks from 128 KiB up with mmap and unmaps them on free, but each such free raises
+    that threshold to the block's size (up to 32 MiB): after one 1.6 MB page, every page-sized buffer comes
+    from the heap, whose free space is fragmented and stays resident. A fixed threshold (mallopt, which
+    also turns the adjustment off) keeps the RSS of the CLI process and of each worker tracking what they
+    hold: measured 7-8 MB less in all on a 3,000-page ``clean``. Process-wide; a no-op without glibc.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL(None).mallopt
+        mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+        mallopt(-3, MMAP_THRESHOLD)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError, ImportError, ValueError):
+        pass
+
+
+# --------------------------------------------------------------------------------------------- worker side
+def worker_main(preload: Iterable[str] = ()) -> None:
+    """The loop of a worker process (see the module docstring). Returns at end of file on stdin."""
+    import gc
+    import importlib
+
+    tune_malloc()
+    # The protocol gets private copies of fds 0 and 1; fd 1 then points at stderr, fd 0 at /dev/null, so
+    # nothing else in this process can read a task or write into the result stream.
+    rfd, wfd = os.dup(0), os.dup(1)
+    os.dup2(2, 1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    sys.stdout = sys.stderr
+    tasks = os.fdopen(rfd, "rb", buffering=1 << 16)
+    results = os.fdopen(wfd, "wb", buffering=1 << 16)
+    for name in preload:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass  # the task itself will fail and say why
+    # What is alive now (modules, tables, caches) lives as long as the process: out of the cycle
+    # collector's sight, so that its passes only ever walk what the tasks allocate.
+    gc.collect()
+    gc.freeze()
+    import time as _t  # TEMP-EXPERIMENT
+    _idle = 0.0; _n = 0; _t0 = _t.perf_counter()  # TEMP-EXPERIMENT
+    while True:
+        try:
+            _a = _t.perf_counter()  # TEMP-EXPERIMENT
+            frame = _read_frame(tasks)
+            _idle += _t.perf_counter() - _a; _n += 1  # TEMP-EXPERIMENT
+        except (EOFError, OSError):
+            break
+        if frame is None:
+            break
+        try:
+            fn, args = pickle.loads(frame)
+            del frame
+            reply: tuple[str, Any] = ("ok", fn(*args))
+        except Exception as e:
+            reply = ("raise", e)
+        try:
+            data = pickle.dumps(reply, _PROTOCOL)
+        except Exception as e:  # an unpicklable result or exception: say what it was
+            data = pickle.dumps(("raise", RuntimeError(f"{type(e).__name__}: {e}")), _PROTOCOL)
+        del reply
+        try:
+            _write_frame(results, data)
+        except OSError:  # the parent is gone
+            break
+        del data
+    if os.environ.get("XIDLE"):  # TEMP-EXPERIMENT
+        sys.stderr.write(f"XIDLE {_n} tasks, idle {_idle:.2f}s of {_t.perf_counter() - _t0:.2f}s\n")  # TEMP-EXPERIMENT
+
+
+# --------------------------------------------------------------------------------------------- parent side
+def _command(preload: Iterable[str]) -> list[str]:
+    import json
+    import subprocess
+
+    flags: list[str] = []
+    try:  # -B, -X dev, -W...: the interpreter options this process runs with, as multiprocessing passes them
+        flags = list(subprocess._args_from_interpreter_flags())  # type: ignore[attr-defined]
+    except Exception:
+        pass
+    return [sys.executable, *flags, "-c", _BOOT, json.dumps(list(sys.path)), ",".join(preload)]
+
+
+class _Worker:
+    def __init__(self, proc: Any) -> None:  # a subprocess.Popen
+        self.proc = proc
+        self.inflight: deque[futures.Future] = deque()  # sent, in the order the worker answers them
+        self.slots = threading.Semaphore(DEPTH)  # taken per task sent, given back per result
+        self.dead = False
+        self.threads: list[threading.Thread] = []
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.inflight)
+
+
+class Workers:
+    """``workers`` extraction processes behind a ProcessPoolExecutor-like ``submit``/``shutdown``.
+
+    ``preload``: modules each worker imports as it starts (while the parent is still reading its first
+    inputs), before the state they create is frozen out of the cycle collector's way. ``env``: the workers'
+    environment (default: this process's). Raises OSError when processes cannot be started here.
+    """
+
+    def __init__(self, workers: int, preload: Iterable[str] = (), env: dict[str, str] | None = None) -> None:
+        import subprocess
+
+        if not sys.executable:
+            raise OSError("no Python executable to start workers with")
+        self._tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._broken = False
+        self._closed = False
+        self._workers: list[_Worker] = []
+        command = _command(preload)
+        try:
+            for _ in range(max(1, workers)):
+                proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True)
+                self._workers.append(_Worker(proc))
+        except BaseException:
+            for w in self._workers:
+                self._kill(w)
+            raise
+        # Two threads a worker: one writes its tasks, one reads its results. One thread doing both would
+        # deadlock with a task and a result both bigger than a pipe's buffer (64 KiB) crossing.
+        for i, w in enumerate(self._workers):
+            for target, role in ((self._feed, "feed"), (self._collect, "collect")):
+                t = threading.Thread(target=target, args=(w,), name=f"newsgrab-worker-{i}-{role}", daemon=True)
+                w.threads.append(t)
+                t.start()
+
+    @property
+    def pids(self) -> list[int]:
+        return [w.proc.pid for w in self._workers]
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> futures.Future:
+        """Run ``fn(*args)`` in a worker (``fn`` a module-level function, ``args`` picklable)."""
+        with self._lock:
+            if self._broken:
+                raise BrokenWorkers("an extraction process died")
+            if self._closed:
+                raise RuntimeError("cannot submit after shutdown")
+            future: futures.Future = futures.Future()
+            # Pickled by the worker's thread when its turn comes, not here: a queued page is then only the
+            # caller's bytes, not a second copy of them.
+            self._tasks.put((future, (fn, args)))
+            return future
+
+    def shutdown(self, wait: bool = False, *, cancel_futures: bool = True) -> None:
+        """Stop: queued tasks are cancelled (or, without ``cancel_futures``, still run), idle workers end,
+        busy ones are killed when ``cancel_futures``. With ``wait``, until every worker has exited."""
+        with self._lock:
+            if self._closed:
+                already = True
+            else:
+                already, self._closed = False, True
+        if not already:
+            if cancel_futures:
+                self._drain(cancel=True)
+            for _ in self._workers:
+                self._tasks.put(None)  # one "stop" per worker thread, after whatever is still queued
+            if cancel_futures:
+                for w in self._workers:
+                    if w.busy:
+                        self._kill(w)
+        if wait:
+            for w in self._workers:
+                for t in w.threads:
+                    if t is not threading.current_thread():
+                        t.join()
+
+    # -- internals ------------------------------------------------------------------------------------
+    def _feed(self, w: _Worker) -> None:
+        """Writer thread of one worker: keep up to :data:`DEPTH` tasks in its pipe."""
+        try:
+            while True:
+                w.slots.acquire()
+                if w.dead:
+                    return
+                item = self._tasks.get()
+                if item is None:
+                    return  # stop: closing stdin below ends the worker once it has answered the rest
+                future, call = item
+                del item
+                if not future.set_running_or_notify_cancel():
+                    w.slots.release()
+                    continue
+                try:
+                    payload = pickle.dumps(call, _PROTOCOL)
+                except Exception as e:
+                    future.set_exception(e)
+                    w.slots.release()
+                    continue
+                del call
+                w.inflight.append(future)
+                del future
+                try:
+                    _write_frame(w.proc.stdin, payload)
+                except (OSError, ValueError):
+                    self._died(w)
+                    return
+                del payload
+        finally:
+            with contextlib.suppress(OSError, ValueError):
+                w.proc.stdin.close()
+
+    def _collect(self, w: _Worker) -> None:
+        """Reader thread of one worker: results, in the order the tasks were sent."""
+        try:
+            while True:
+                try:
+                    frame = _read_frame(w.proc.stdout)
+                except (OSError, EOFError, ValueError):
+                    frame = None
+                if frame is None:  # the worker exited: after its last task when stopped, else it died
+                    if w.inflight or not self._closed:
+                        self._died(w)
+                    return
+                future = w.inflight.popleft()
+                try:
+                    kind, value = pickle.loads(frame)
+                except Exception as e:
+                    kind, value = "raise", RuntimeError(f"unreadable result: {type(e).__name__}: {e}")
+                del frame
+                w.slots.release()
+                if kind == "ok":
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+                del value, future
+        finally:
+            self._reap(w)
+
+    def _died(self, w: _Worker) -> None:
+        """A worker is gone: its tasks fail, and so does every task still queued (the pool is broken)."""
+        with self._lock:
+            closed = self._closed
+            self._broken = True
+            w.dead = True
+        exc = BrokenWorkers("an extraction process died")
+        while w.inflight:  # (after a shutdown that killed it, nobody waits for these)
+            future = w.inflight.popleft()
+            if not future.done():
+                future.set_exception(exc)
+        w.slots.release()  # a writer waiting for room sees ``dead``
+        if not closed:
+            self._drain(exc=exc)
+
+    def _drain(self, *, cancel: bool = False, exc: BaseException | None = None) -> None:
+        """Empty the task queue: every queued future is cancelled or failed with ``exc``."""
+        keep = 0
+        while True:
+            try:
+                item = self._tasks.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                keep += 1
+                continue
+            future = item[0]
+            if cancel:
+                future.cancel()
+            elif future.set_running_or_notify_cancel():
+                future.set_exception(exc or BrokenWorkers("an extraction process died"))
+        for _ in range(keep):  # the stop markers stay: other threads still need them
+            self._tasks.put(None)
+
+    @staticmethod
+    def _kill(w: _Worker) -> None:
+        try:
+            w.proc.kill()
+        except OSError:
+            pass
+
+    @staticmethod
+    def _reap(w: _Worker) -> None:
+        """The worker has closed its end or died: close ours, wait for it; kill it if it lingers."""
+        import subprocess
+
+        proc = w.proc
+        with contextlib.suppress(OSError, ValueError):
+            proc.stdout.close()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            Workers._kill(w)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=5)

@@ -1,0 +1,225 @@
+"""newsgrab.workers: the extraction processes behind the pipeline (results, errors, a dying worker, shutdown,
+what a worker imports), and the pipeline surviving a worker killed mid-batch."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from concurrent import futures
+from pathlib import Path
+
+import pytest
+from conftest import PAGES
+
+from newsgrab.config import Settings
+from newsgrab.pipeline import clean_paths
+from newsgrab.store import Store
+from newsgrab.workers import BrokenWorkers, Workers
+
+MODULES = "sorted(__import__('sys').modules)"  # eval'd in a worker: what it has imported
+
+
+def make_pages(folder: Path, n: int, *, empty=()) -> list[str]:
+    """n distinct English pages (page i has no article when i is in ``empty``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    base = (PAGES / "cli-en.html").read_text(encoding="utf-8")
+    for i in range(n):
+        html = (PAGES / "cli-empty.html").read_text(encoding="utf-8") if i in empty else (
+            base.replace("Harbour council", f"Harbour council {i:03d}").replace("fish market", f"fish market {i}")
+            .replace("/sea-wall", f"/sea-wall-{i}"))
+        (folder / f"p{i:03d}.html").write_text(html, encoding="utf-8")
+    return [str(folder / f"p{i:03d}.html") for i in range(n)]
+
+
+@pytest.fixture
+def pool():
+    p = Workers(2, preload=["newsgrab.extraction"])
+    yield p
+    p.shutdown(wait=True)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # a pid reused by another user's process
+        return True
+    return False
+
+
+def test_results_come_back_for_every_task(pool):
+    fs = [pool.submit(pow, i, 2) for i in range(50)]
+    assert [f.result(timeout=60) for f in fs] == [i * i for i in range(50)]
+
+
+def test_big_tasks_and_big_results_cross_without_deadlock(pool):
+    """Tasks are written ahead of results: a 1 MiB page going in while a 1 MiB result comes out must not wait
+    on each other (each is bigger than a pipe's buffer)."""
+    big = [bytes([65 + i]) * (1 << 20) for i in range(12)]
+    fs = [pool.submit(bytes.lower, b) for b in big]
+    assert [f.result(timeout=60) for f in fs] == [b.lower() for b in big]
+
+
+def test_an_exception_in_a_task_is_raised_by_its_future_only(pool):
+    bad = pool.submit(int, "not a number")
+    good = pool.submit(int, "42")
+    with pytest.raises(ValueError):
+        bad.result(timeout=60)
+    assert good.result(timeout=60) == 42
+
+
+def test_stray_output_in_a_worker_does_not_corrupt_results(pool):
+    assert pool.submit(print, "hello from a worker").result(timeout=60) is None
+    assert pool.submit(os.write, 1, b"raw bytes on fd 1\n").result(timeout=60) == 18
+    assert pool.submit(pow, 3, 3).result(timeout=60) == 27
+
+
+def test_workers_import_only_what_they_are_told():
+    """The point of the pool: no CLI, typer or HTTP client in a worker, whatever the parent has imported."""
+    import typer  # noqa: F401  (the CLI process has it)
+
+    import newsgrab.cli  # noqa: F401
+    import newsgrab.fetch  # noqa: F401
+
+    p = Workers(1, preload=["newsgrab.extraction"])
+    try:
+        mods = p.submit(eval, MODULES).result(timeout=60)
+    finally:
+        p.shutdown(wait=True)
+    assert "newsgrab.extraction" in mods
+    for heavy in ("typer", "click", "rich", "httpx", "pydantic", "newsgrab.cli", "newsgrab.fetch", "multiprocessing"):
+        assert heavy not in mods
+
+
+def test_a_dying_worker_breaks_the_pool():
+    p = Workers(1)
+    try:
+        assert p.submit(pow, 2, 5).result(timeout=60) == 32
+        dies = p.submit(os._exit, 7)
+        queued = p.submit(pow, 2, 6)
+        with pytest.raises(BrokenWorkers):
+            dies.result(timeout=60)
+        with pytest.raises(futures.BrokenExecutor):  # what the pipeline catches
+            queued.result(timeout=60)
+        with pytest.raises(BrokenWorkers):
+            p.submit(pow, 2, 7)
+    finally:
+        p.shutdown(wait=True)
+
+
+def test_shutdown_ends_idle_and_busy_workers():
+    p = Workers(2)
+    pids = p.pids
+    assert len(pids) == 2 and os.getpid() not in pids
+    assert p.submit(pow, 2, 2).result(timeout=60) == 4
+    busy = p.submit(time.sleep, 120)
+    while not busy.running():
+        time.sleep(0.01)
+    p.shutdown(wait=True)  # kills the sleeping one rather than waiting two minutes
+    assert all(_gone(pid) for pid in pids)
+    with pytest.raises(RuntimeError):
+        p.submit(pow, 2, 2)
+
+
+def test_end_of_input_ends_a_worker():
+    """A worker whose parent is gone (its stdin closed) exits by itself."""
+    p = Workers(1)
+    [pid] = p.pids
+    p.shutdown(wait=True, cancel_futures=False)
+    assert _gone(pid)
+
+
+def _worker_children() -> list[int]:
+    me = str(os.getpid())
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_bytes()
+            cmd = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if stat[stat.rfind(b")") + 2 :].split()[1] == me.encode() and b"newsgrab.workers" in cmd:
+            out.append(int(entry.name))
+    return out
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the worker processes in /proc")
+def test_pipeline_is_this_process_plus_one_worker_per_slot_and_survives_a_kill(tmp_path):
+    n = 300
+    paths = make_pages(tmp_path / "p", n, empty={11})
+    with Store.open(tmp_path / "s.db") as store:
+        outcomes = clean_paths([str(tmp_path / "p")], Settings(workers=2), store)
+        outs = [next(outcomes)]  # the first batch is committed: the pool is at work on the pages after it
+        workers = _worker_children()
+        # no fork server, no resource tracker: the pool is the workers
+        assert len(workers) == 2
+        os.kill(workers[0], signal.SIGKILL)
+        later: set[int] = set()
+        for o in outcomes:
+            outs.append(o)
+            if len(outs) % 20 == 0:
+                later.update(_worker_children())
+        assert [o.input for o in outs] == paths
+        assert [o.status for o in outs] == ["no-content" if i == 11 else "saved" for i in range(n)]
+        assert store.count() == n - 1
+    assert later - set(workers)  # the broken pool was replaced by a new one
+    # and once the batch is over, no worker is left behind (they exit when their stdin closes)
+    for _ in range(600):
+        if not _worker_children():
+            break
+        time.sleep(0.05)
+    assert _worker_children() == []
+
+
+class _FakePool:
+    """A pool run in this process: the first one dies after ``dies_at`` tasks, seen first by a submit, with
+    tasks of its own still unfinished (they fail too). Every later pool works."""
+
+    made: list[_FakePool] = []
+
+    def __init__(self, dies_at: int | None) -> None:
+        self.dies_at = dies_at
+        self.broken = False
+        self.held: list[tuple[futures.Future, tuple]] = []  # unfinished tasks (the first pool keeps some)
+        self.ran = 0
+        _FakePool.made.append(self)
+
+    def submit(self, fn, *args):
+        if self.broken:
+            raise futures.BrokenExecutor("dead")
+        if self.dies_at is not None and self.ran + len(self.held) >= self.dies_at:
+            self.broken = True
+            for f, _ in self.held:
+                f.set_exception(futures.BrokenExecutor("dead"))
+            raise futures.BrokenExecutor("dead")
+        f: futures.Future = futures.Future()
+        if self.dies_at is not None and self.ran >= self.dies_at // 2:
+            self.held.append((f, args))  # never finished: the worker is stuck, then dies
+        else:
+            f.set_result(fn(*args))
+            self.ran += 1
+        return f
+
+    def shutdown(self, wait=False, *, cancel_futures=True):
+        pass
+
+
+def test_a_break_seen_at_submit_does_not_blame_the_next_pool(tmp_path, monkeypatch):
+    """Futures of a dead pool still in the window go to its successor; the successor is not taken for broken
+    (and extraction does not fall back to this process) when they fail."""
+    import newsgrab.pipeline as pipeline
+
+    _FakePool.made = []
+    monkeypatch.setattr(pipeline, "_new_pool", lambda workers: _FakePool(20 if not _FakePool.made else None))
+    paths = make_pages(tmp_path / "p", 40)
+    outs = list(clean_paths([str(tmp_path / "p")], Settings(workers=2), None))
+    assert [o.input for o in outs] == paths
+    assert [o.status for o in outs] == ["printed"] * 40
+    assert len(_FakePool.made) == 2  # one replacement, no third pool
+    first, second = _FakePool.made
+    assert first.ran + second.ran == 40  # every page extracted by a pool, none in this process
