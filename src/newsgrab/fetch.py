@@ -311,9 +311,8 @@ class _Release(httpx.AsyncByteStream):
         self._stream = stream
         self._origin: _Origin | None = origin
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._stream:
-            yield chunk
+    def __aiter__(self) -> AsyncIterator[bytes]:  # type: ignore[override]
+        return self._stream.__aiter__()  # the stream's own iterator: no extra generator per chunk
 
     async def aclose(self) -> None:
         try:

@@ -57,14 +57,13 @@ WAIT_TICK = 0.05  # waits are cut in slices this long (seconds), each announced 
 IN_PROCESS_MAX = 3  # this many pages or fewer: no process pool
 # Results are taken in input order, so a slow page at the head of the window holds the others back: with 4
 # pages per worker, the other worker ran out of work behind the slowest page of shared/data (136 ms to extract,
-# the median is 7.5 ms). 6 and 8 clean 3,000 pages equally fast (interleaved runs); 6 holds less memory.
-WINDOW_PER_WORKER = 6  # pages submitted ahead per worker process
+# the median is 7.5 ms). Measured in the workers (time waiting for a task, 3,000 pages): 6 pages a worker and
+# 4 MiB left each idle 2.1 s of 17, 8 and 8 MiB 1.7 s, 12 and 8 MiB 1.4-1.8 s.
+WINDOW_PER_WORKER = 8  # pages submitted ahead per worker process
 # ... and never more than this much page data in flight (one page always may): with 16 pages of 1-2 MB (they
-# exist) the window alone held 20-30 MB of the parent's memory. 4 MiB is ~23 pages of shared/data's median.
+# exist) the window alone held 20-30 MB of the parent's memory. 4 MiB is ~23 pages of shared/data's median
+# size, so it binds only on runs of big pages, which is when the batch's memory peaks (6 MiB: +5-9 MB).
 WINDOW_BYTES = 4 * 1024 * 1024
-import os as _os  # TEMP-EXPERIMENT
-WINDOW_BYTES = int(_os.environ.get("XWB", 6)) << 20; WINDOW_PER_WORKER = int(_os.environ.get("XWP", 8))  # TEMP-EXPERIMENT
-sys.setswitchinterval(float(_os.environ.get("XSW", 0.005)))  # TEMP-EXPERIMENT
 READ_AHEAD = 8  # inputs read or fetched ahead of the extraction stage
 
 
@@ -222,6 +221,7 @@ class _Ahead:
         self.done = False
         self._q: queue.Queue = queue.Queue(size)
         self._stop = threading.Event()
+        self.wake = threading.Event()  # set at every item put: the consumer may wait on it and on a result
         self._thread = threading.Thread(target=self._run, args=(iterable,), name="newsgrab-read", daemon=True)
         self._thread.start()
 
@@ -246,6 +246,7 @@ class _Ahead:
         while not self._stop.is_set():
             try:
                 self._q.put(msg, timeout=0.1)
+                self.wake.set()
                 return True
             except queue.Full:
                 continue
@@ -265,6 +266,10 @@ class _Ahead:
             return self._unwrap(self._q.get_nowait())
         except queue.Empty:
             return _EMPTY
+
+    def ready(self) -> bool:
+        """Whether :meth:`poll` has something to give (an item, the end or an error)."""
+        return not self._q.empty()
 
     def get(self, timeout: float | None = None) -> Any:
         """The next item, waiting at most ``timeout`` seconds (then :data:`_EMPTY`)."""
@@ -393,6 +398,13 @@ class _Extractors:
         """Submit ``entry``'s page (to the current pool; None: in this process when its turn comes)."""
         entry.future = self.submit(entry.job.page, entry.save)  # type: ignore[arg-type]
         entry.generation = self.generation
+        if entry.future is not None and self.wake is not None:
+            entry.future.add_done_callback(self._wake)
+
+    wake: threading.Event | None = None  # set when a result is in (see _extract_stream)
+
+    def _wake(self, _future: futures.Future) -> None:
+        self.wake.set()  # type: ignore[union-attr]
 
     def shutdown(self) -> None:
         if self.pool is not None:
@@ -409,6 +421,11 @@ def _extract_stream(source: Any, workers: int, prepare: bool = False) -> Iterato
     window_bytes = 0
     pooled = False  # a page has gone to the process pool
     ex = _Extractors(workers)
+    # Set by the source when an input arrives and by every finished extraction: with room in the window,
+    # the wait for the head page also ends when the next input comes (fetch: a download that finishes),
+    # so the workers are not left without pages while the head is still being extracted.
+    wake: threading.Event | None = getattr(source, "wake", None)
+    ex.wake = wake
 
     try:
         while True:
@@ -451,7 +468,13 @@ def _extract_stream(source: Any, workers: int, prepare: bool = False) -> Iterato
             head = window[0]
             if head.future is not None and not head.future.done():
                 yield _WAIT
-                futures.wait([head.future], timeout=WAIT_TICK)
+                room = not source.done and len(window) < ex.limit and window_bytes < WINDOW_BYTES
+                if room and wake is not None:
+                    wake.clear()  # then look again: what comes after this is not missed
+                    if not head.future.done() and not source.ready():
+                        wake.wait(WAIT_TICK)
+                else:
+                    futures.wait([head.future], timeout=WAIT_TICK)
                 if not head.future.done():
                     continue  # meanwhile, top the window up again
 

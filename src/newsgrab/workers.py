@@ -41,7 +41,6 @@ _HEADER = 8  # bytes of the frame length
 # thread here took to get the GIL back (up to sys.getswitchinterval(), 5 ms, while the download loop ran), on
 # pages that take 7 ms to extract.
 DEPTH = 2
-DEPTH = int(os.environ.get("XDEPTH", 2))  # TEMP-EXPERIMENT
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 # The worker's code, run as ``python -c BOOT SYS_PATH_JSON PRELOAD``: the parent's sys.path is restored before
 # anything of newsgrab is imported, so the worker finds the same newsgrab as the parent, however that was found.
@@ -91,8 +90,9 @@ def tune_malloc() -> None:
     page. glibc serves blocks from 128 KiB up with mmap and unmaps them on free, but each such free raises
     that threshold to the block's size (up to 32 MiB): after one 1.6 MB page, every page-sized buffer comes
     from the heap, whose free space is fragmented and stays resident. A fixed threshold (mallopt, which
-    also turns the adjustment off) keeps the RSS of the CLI process and of each worker tracking what they
-    hold: measured 7-8 MB less in all on a 3,000-page ``clean``. Process-wide; a no-op without glibc.
+    also turns the adjustment off) keeps the RSS of the CLI process and of each worker closer to what they
+    hold (a 3,000-page ``clean`` with MALLOC_MMAP_THRESHOLD_ set: 172-180 MB summed peak RSS against 180-182;
+    a small gain, near the noise of one run). Process-wide; a no-op without glibc.
     """
     if not sys.platform.startswith("linux"):
         return
@@ -132,13 +132,9 @@ def worker_main(preload: Iterable[str] = ()) -> None:
     # collector's sight, so that its passes only ever walk what the tasks allocate.
     gc.collect()
     gc.freeze()
-    import time as _t  # TEMP-EXPERIMENT
-    _idle = 0.0; _n = 0; _t0 = _t.perf_counter()  # TEMP-EXPERIMENT
     while True:
         try:
-            _a = _t.perf_counter()  # TEMP-EXPERIMENT
             frame = _read_frame(tasks)
-            _idle += _t.perf_counter() - _a; _n += 1  # TEMP-EXPERIMENT
         except (EOFError, OSError):
             break
         if frame is None:
@@ -159,8 +155,6 @@ def worker_main(preload: Iterable[str] = ()) -> None:
         except OSError:  # the parent is gone
             break
         del data
-    if os.environ.get("XIDLE"):  # TEMP-EXPERIMENT
-        sys.stderr.write(f"XIDLE {_n} tasks, idle {_idle:.2f}s of {_t.perf_counter() - _t0:.2f}s\n")  # TEMP-EXPERIMENT
 
 
 # --------------------------------------------------------------------------------------------- parent side
