@@ -223,3 +223,48 @@ def test_a_break_seen_at_submit_does_not_blame_the_next_pool(tmp_path, monkeypat
     assert len(_FakePool.made) == 2  # one replacement, no third pool
     first, second = _FakePool.made
     assert first.ran + second.ran == 40  # every page extracted by a pool, none in this process
+
+
+# ------------------------------------------------------------------------------------ time per page
+def _slow_page(path: Path) -> str:
+    """A page that is slow to extract for real, within every limit of extraction/guard.py: 48,000 tags (the
+    cap is 50,000) and 2 MB. ~0.5 s here; every other page of these tests takes a few milliseconds."""
+    para = "Words of a long paragraph that goes on and on about the council and its budget. " * 2
+    body = "".join(f"<div><p>{i} {para}</p></div>" for i in range(12000))
+    path.write_text(f"<html><head><title>Slow</title></head><body>{body}</body></html>", encoding="utf-8")
+    return str(path)
+
+
+def test_a_task_is_stamped_when_its_worker_starts_on_it():
+    p = Workers(1)
+    try:
+        first = p.submit(time.sleep, 0.4)
+        second = p.submit(time.sleep, 0)
+        second.result(timeout=30)
+        # The second waited in the worker's pipe behind the first: its clock starts after the first's sleep.
+        assert second.started - first.started >= 0.4
+        assert first.started <= second.started
+    finally:
+        p.shutdown(wait=True)
+
+
+def test_a_page_over_the_time_limit_fails_and_the_batch_goes_on(tmp_path):
+    paths = make_pages(tmp_path / "p", 12)
+    slow = _slow_page(tmp_path / "p" / "p005x-slow.html")
+    paths.insert(6, slow)  # folder order: p005.html, p005x-slow.html, p006.html...
+    with Store.open(tmp_path / "s.db") as store:
+        outs = list(clean_paths([str(tmp_path / "p")], Settings(workers=2, page_timeout=0.1), store))
+        assert [o.input for o in outs] == paths
+        bad = outs[6]
+        assert bad.status == "failed" and bad.error == "extraction took over 0.1 s: page given up"
+        assert [o.status for o in outs if o is not bad] == ["saved"] * 12  # pages after it were sent again
+        assert store.count() == 12
+
+
+def test_without_a_time_limit_the_slow_page_is_extracted(tmp_path):
+    paths = make_pages(tmp_path / "p", 5)
+    _slow_page(tmp_path / "p" / "p002x-slow.html")
+    with Store.open(tmp_path / "s.db") as store:
+        outs = list(clean_paths([str(tmp_path / "p")], Settings(workers=2, page_timeout=0), store))
+        assert [o.status for o in outs] == ["saved"] * 6
+        assert len(paths) + 1 == store.count()

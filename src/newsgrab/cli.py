@@ -78,6 +78,13 @@ NoStoreOpt = Annotated[bool, typer.Option("--no-store", help="Extract and print 
 WorkersOpt = Annotated[
     int, typer.Option("--workers", min=0, metavar="N", help="Extraction processes (0: one per CPU).")
 ]
+PageTimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--page-timeout", min=0, metavar="SECONDS",
+        help="A page still extracting after this long fails and the batch goes on (0: no limit; with 2+ workers).",
+    ),
+]
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=0, metavar="N", help="At most N articles (0: all).")]
 
 
@@ -391,6 +398,7 @@ def fetch(
     no_store: NoStoreOpt = False,
     fmt: FormatOpt = Format.text,
     workers: WorkersOpt = 0,
+    page_timeout: PageTimeoutOpt = 60.0,
     store: StoreOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
@@ -412,7 +420,7 @@ def fetch(
         all_urls = list(urls or [])
         if from_ is not None:
             all_urls += _read_url_file(from_)
-        settings = Settings(timeout=timeout, ignore_robots=ignore_robots, workers=workers)
+        settings = Settings(timeout=timeout, ignore_robots=ignore_robots, workers=workers, page_timeout=page_timeout)
         failures: list[tuple[str, str]] = []
         if feed or sitemap:
             all_urls, failures = batch.discover_urls(
@@ -467,6 +475,7 @@ def clean(
     no_store: NoStoreOpt = False,
     fmt: FormatOpt = Format.text,
     workers: WorkersOpt = 0,
+    page_timeout: PageTimeoutOpt = 60.0,
     store: StoreOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
@@ -481,7 +490,7 @@ def clean(
     with run.guard():
         from .pipeline import clean_paths
 
-        settings = Settings(workers=workers)
+        settings = Settings(workers=workers, page_timeout=page_timeout)
         db = None if no_store else run.open_store()
         try:
             outcomes = clean_paths(paths, settings, db, stdin=sys.stdin.buffer if "-" in paths else None)
@@ -640,6 +649,7 @@ def reclean(
     ids: Annotated[Optional[List[int]], typer.Argument(metavar="ID", show_default=False)] = None,
     fmt: FormatOpt = Format.text,
     workers: WorkersOpt = 0,
+    page_timeout: PageTimeoutOpt = 60.0,
     store: StoreOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
@@ -659,7 +669,7 @@ def reclean(
                 run.reporter.error(str(i), "not in the store")
             raise typer.Exit(EXIT_FAILED if ids else EXIT_OK)
         with db:
-            outcomes = reclean_ids(db, ids or None, Settings(workers=workers))
+            outcomes = reclean_ids(db, ids or None, Settings(workers=workers, page_timeout=page_timeout))
             total = len(ids) if ids else db.count()
             code = _run_outcomes(run, outcomes, fmt, db, what="recleaning", total=total, verb="updated")
     raise typer.Exit(code)

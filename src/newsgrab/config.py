@@ -33,6 +33,10 @@ class Settings:
     retry_after_cap: float = 60.0  # longest Retry-After we honour
     ignore_robots: bool = False
     workers: int = 0  # extraction processes; 0 = one per core
+    # Seconds one page may take to extract in a worker process; past it the worker is killed and replaced and
+    # the page fails (0: no limit). The slowest page of shared/data takes 0.14 s, a 10 MiB page ~2 s; some
+    # hostile markup costs lexbor minutes (see extraction/guard.py), and one such page must not stall a batch.
+    page_timeout: float = 60.0
     user_agent: str = ""  # filled by user_agent() when empty
 
     def agent(self) -> str:

@@ -381,12 +381,13 @@ class _Extractors:
             self.broken()
             return self.submit(page, save) if not self.disabled else None
 
-    def broken(self) -> None:
-        """The pool died: replace it, or give up on processes if it never worked."""
+    def broken(self, killed: bool = False) -> None:
+        """The pool died: replace it, or give up on processes if it never worked. ``killed``: it was stopped
+        on purpose (a page over its time limit), which says nothing about whether processes work here."""
         if self.pool is not None:
             self.pool.shutdown(wait=False, cancel_futures=True)
         self.pool = None
-        if self.results == 0:
+        if self.results == 0 and not killed:
             self.disabled = True
         else:
             self.pool = _new_pool(self.workers)
@@ -406,16 +407,41 @@ class _Extractors:
     def _wake(self, _future: futures.Future) -> None:
         self.wake.set()  # type: ignore[union-attr]
 
+    def resubmit(self, window: Iterable[_Entry], skip: _Entry | None = None) -> None:
+        """After the pool broke: send every page of ``window`` (but ``skip``) still without a result to the
+        current pool. A future that finished with a result before the break keeps it."""
+        for entry in window:
+            f = entry.future
+            if f is None or entry is skip:
+                continue
+            if f.done() and not f.cancelled() and f.exception() is None:
+                continue
+            if entry.generation != self.generation or f.done():
+                self.give(entry)
+
     def shutdown(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=False, cancel_futures=True)
             self.pool = None
 
 
-def _extract_stream(source: Any, workers: int, prepare: bool = False) -> Iterator[Any]:
+def _overdue(head: _Entry, ex: _Extractors, limit: float) -> bool:
+    """Whether the head page has been extracting in a worker for more than ``limit`` seconds (0: never).
+    The clock starts when its worker starts on it (``future.started``, see newsgrab.workers), not when it
+    was queued: a page waiting behind another, or for a worker still starting, is not overdue."""
+    if not limit or head.future is None or head.generation != ex.generation:
+        return False
+    started = getattr(head.future, "started", None)
+    return started is not None and time.monotonic() - started > limit
+
+
+def _extract_stream(source: Any, workers: int, prepare: bool = False, page_timeout: float = 0) -> Iterator[Any]:
     """Yield a :class:`_Done` per job in input order, and :data:`_WAIT` before (and during) any wait.
 
     ``prepare``: articles are going to be saved (not updated): their store rows are made by the workers.
+    ``page_timeout``: seconds a page may take in a worker process before that process is killed (and
+    replaced) and the page fails; 0 for no limit. Pages extracted in this process have none: C code
+    cannot be interrupted there.
     """
     window: deque[_Entry] = deque()
     window_bytes = 0
@@ -476,7 +502,16 @@ def _extract_stream(source: Any, workers: int, prepare: bool = False) -> Iterato
                 else:
                     futures.wait([head.future], timeout=WAIT_TICK)
                 if not head.future.done():
-                    continue  # meanwhile, top the window up again
+                    if not _overdue(head, ex, page_timeout):
+                        continue  # meanwhile, top the window up again
+                    # A page the parser cannot get through (lexbor has inputs that cost it minutes): the
+                    # batch goes on without it. Killing the process is the only way to stop C code.
+                    ex.broken(killed=True)
+                    ex.resubmit(window, skip=head)
+                    window_bytes -= len(head.job.page.data)  # type: ignore[union-attr]
+                    window.popleft()
+                    yield _resolve(head.job, ("error", f"extraction took over {page_timeout:g} s: page given up"))
+                    continue
 
             result: tuple[str, Any] | None = None
             if head.job.outcome is None and head.job.page is not None:
@@ -498,14 +533,7 @@ def _extract_stream(source: Any, workers: int, prepare: bool = False) -> Iterato
                             head.attempts += 1
                         if head.attempts >= 2:
                             result = ("error", "internal error: the extraction process died")
-                        for entry in window:
-                            f = entry.future
-                            if f is None or (entry is head and result is not None):
-                                continue
-                            if f.done() and not f.cancelled() and f.exception() is None:
-                                continue  # finished before the pool broke: keep the result
-                            if entry.generation != ex.generation or f.done():
-                                ex.give(entry)
+                        ex.resubmit(window, skip=head if result is not None else None)
                         if result is None:
                             continue
                     except futures.CancelledError:
@@ -656,7 +684,9 @@ def _save_stream(items: Iterator[Any], store: Any) -> Iterator[Outcome]:
 
 def _run(source: Any, settings: Settings, store: Any) -> Iterator[Outcome]:
     try:
-        yield from _save_stream(_extract_stream(source, _worker_count(settings), store is not None), store)
+        yield from _save_stream(
+            _extract_stream(source, _worker_count(settings), store is not None, settings.page_timeout), store
+        )
     finally:
         source.close()
 

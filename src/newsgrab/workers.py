@@ -9,7 +9,9 @@ worker re-imports the main module of the parent (the ``newsgrab`` console script
 
 Protocol, on the worker's stdin and stdout (the worker moves its own fd 1 onto stderr, so a stray ``print``
 cannot corrupt it): the parent sends frames ``(fn, args)``; the worker answers each, in order, with
-``("ok", result)`` or ``("raise", exception)``. A frame is an 8-byte big-endian length and a pickle. Each
+``("ok", result)`` or ``("raise", exception)``. A frame is an 8-byte big-endian length and a pickle; the
+worker's first frame is empty and says it has finished importing. From it the parent knows when a worker
+starts on each task (``future.started``), which is how the pipeline gives up on a page that takes too long. Each
 worker has a thread in the parent that takes tasks from a shared queue and keeps up to :data:`DEPTH` of them in
 the worker's pipe, so the worker never waits for the parent between two tasks and a slow page holds up at most
 one other.
@@ -30,6 +32,7 @@ import pickle
 import queue
 import sys
 import threading
+import time
 from collections import deque
 from concurrent import futures
 from typing import Any, BinaryIO, Callable, Iterable
@@ -132,6 +135,10 @@ def worker_main(preload: Iterable[str] = ()) -> None:
     # collector's sight, so that its passes only ever walk what the tasks allocate.
     gc.collect()
     gc.freeze()
+    try:
+        _write_frame(results, b"")  # "ready": the parent starts the clock of a task when its worker is on it
+    except OSError:
+        return
     while True:
         try:
             frame = _read_frame(tasks)
@@ -176,7 +183,20 @@ class _Worker:
         self.inflight: deque[futures.Future] = deque()  # sent, in the order the worker answers them
         self.slots = threading.Semaphore(DEPTH)  # taken per task sent, given back per result
         self.dead = False
+        self.ready = False  # the worker has imported what it needs and said so
         self.threads: list[threading.Thread] = []
+
+    def mark_started(self) -> None:
+        """Stamp the task the worker is on now (the first in flight) with the time it started on it, as
+        ``future.started`` (time.monotonic()): the caller can tell a page that takes long from one waiting.
+        Called by both threads after each change; the first stamp stays."""
+        if self.ready:
+            try:
+                future = self.inflight[0]
+            except IndexError:
+                return
+            if getattr(future, "started", None) is None:
+                future.started = time.monotonic()  # type: ignore[attr-defined]
 
     @property
     def busy(self) -> bool:
@@ -283,6 +303,7 @@ class Workers:
                 del call
                 w.inflight.append(future)
                 del future
+                w.mark_started()
                 try:
                     _write_frame(w.proc.stdin, payload)
                 except (OSError, ValueError):
@@ -305,7 +326,12 @@ class Workers:
                     if w.inflight or not self._closed:
                         self._died(w)
                     return
+                if not w.ready and not frame:
+                    w.ready = True
+                    w.mark_started()
+                    continue
                 future = w.inflight.popleft()
+                w.mark_started()
                 try:
                     kind, value = pickle.loads(frame)
                 except Exception as e:
