@@ -1,7 +1,8 @@
 """Only the optional C part lives here; everything else is in pyproject.toml.
 
 `newsgrab.extraction._lightcopy` copies lexbor's tree into newsgrab's light tree (see its source for
-why). It is optional: without a C compiler the build goes on and dom.py uses its Python walk.
+why). `newsgrab.extraction._tagscan` finds tags with too many attributes for guard.py. Both are optional:
+without a C compiler the build goes on, dom.py uses its Python walk and guard.py leaves attributes alone.
 """
 
 from setuptools import Extension, setup
@@ -13,6 +14,13 @@ setup(
             sources=["src/newsgrab/extraction/_lightcopy.c"],
             extra_compile_args=["-O2"],
             optional=True,
-        )
+        ),
+        # Tags with thousands of attributes, found before lexbor spends minutes on them (guard.py).
+        Extension(
+            "newsgrab.extraction._tagscan",
+            sources=["src/newsgrab/extraction/_tagscan.c"],
+            extra_compile_args=["-O2"],
+            optional=True,
+        ),
     ]
 )

@@ -10,28 +10,41 @@ the work grows with tags x depth. And extraction itself walks every element. :fu
   with few of them is let through without a look), a cheap tokenizer follows the open elements (with the
   implicit closings real pages rely on: ``<p>``, ``<li>``, ``<dt>``/``<dd>``, table rows and cells, ``<a>``,
   headings, ``/>`` in SVG) and, past :data:`MAX_DEPTH` open elements, drops further opening tags and the
-  end tags that match them. The text inside them is kept.
+  end tags that match them. The text inside them is kept;
+* lexbor's cost also grows with the square of the number of attributes on one element (10,000 distinct
+  names: 0.2 s; 100,000: ~20 s; a 10 MB page holds a million): attributes past :data:`MAX_ATTRS` on a tag
+  are cut out. Finding them takes the tokenizer's view of every tag (quoted values may hold ``>``), which
+  only C does cheaply enough for every page: ``_tagscan.c``. Without the C part (no compiler at install,
+  or ``NEWSGRAB_PURE_PYTHON=1``) attributes are left alone, and the pipeline's per-page time limit is what
+  remains.
 
-On a normal page nothing is dropped and the same string comes back; the check costs one or two
-``str.count`` passes (2-3% of ``dom.parse``), the tokenizer runs only on pages with tens of thousands of tags.
-
-Not bounded here: lexbor's cost also grows with the square of the number of *distinct* attribute names on
-one element (10,000 cost ~1 s, 100,000 ~90 s). Finding them needs a tokenizer pass over every page.
+On a normal page nothing is dropped and the same string comes back; the checks cost one or two
+``str.count`` passes and the C scan (together a few % of ``dom.parse``); the depth tokenizer runs only on
+pages with tens of thousands of tags.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from typing import Any
 
-__all__ = ["cap_html", "MAX_DEPTH", "MAX_CHARS", "MAX_TAGS"]
+__all__ = ["cap_html", "MAX_DEPTH", "MAX_CHARS", "MAX_TAGS", "MAX_ATTRS"]
 
 MAX_DEPTH = 400  # open elements; real pages stay under ~100
 MAX_CHARS = 10 * 1024 * 1024  # characters of markup (fetch caps bodies at 10 MiB too); ~2 s of extraction
 MAX_TAGS = 50_000  # "<" characters; real news pages have 1,000-20,000 (extraction: ~50k tags/s)
+MAX_ATTRS = 256  # attributes on one tag; real pages stay under ~40 (lexbor: ~0.2 ms for 256 distinct ones)
 # Left alone when tags x opening tags (a bound on lexbor's stack walks) is below this: at worst ~0.5 s
 # of parsing, whatever the nesting (measured on the worst shapes). All 873 pages of the test sets are
 # under it (the largest: 19,600 tags, 10,100 of them opening, 2e8), so none pays for the tokenizer.
 _WORK = 300_000_000
+_tagscan: Any = None
+if not os.environ.get("NEWSGRAB_PURE_PYTHON"):
+    try:
+        from . import _tagscan  # optional C part (setup.py)
+    except ImportError:  # built without a compiler
+        pass
 _NTH_LT = re.compile(r"(?:[^<]*<){%d}" % MAX_TAGS)
 
 # A start or end tag, or the start of a comment. Names as the HTML tokenizer reads them.
@@ -100,17 +113,25 @@ def cap_html(html: str) -> str:
         if m is not None:
             html = html[: m.end() - 1]  # keep everything before the MAX_TAGS-th "<"
             tags = MAX_TAGS - 1
+    if _tagscan is not None and tags > 1:
+        cuts = _tagscan.attr_cuts(html, MAX_ATTRS)
+        if cuts:
+            html = _cut(html, cuts)
+            tags = html.count("<")
     if tags <= MAX_DEPTH or tags * tags <= _WORK:  # one count settles ~all real pages
         return html
     opening = tags - html.count("</")  # an upper bound on opening tags, so on the depth
     if opening <= MAX_DEPTH or tags * opening <= _WORK:
         return html
     drops = _deep_tags(html)
-    if not drops:
-        return html
+    return _cut(html, drops) if drops else html
+
+
+def _cut(html: str, spans: list[tuple[int, int]]) -> str:
+    """``html`` without the (ordered, disjoint) ``spans``."""
     parts: list[str] = []
     pos = 0
-    for start, end in drops:
+    for start, end in spans:
         parts.append(html[pos:start])
         pos = end
     parts.append(html[pos:])

@@ -1,0 +1,264 @@
+/* Find start and end tags with too many attributes, before the HTML parser sees them.
+ *
+ * lexbor's cost grows with the square of the number of attributes on one element (10,000 distinct
+ * names: 0.2 s; 100,000: ~20 s; a 10 MB page can hold a million). No real page puts more than a few
+ * dozen on an element, so guard.cap_html drops every attribute past a limit. Finding them needs the
+ * tokenizer's view of the page: a '>' inside a quoted value does not end a tag, "a/b/c" and
+ * a="1"b="2" are three and two attributes, text inside <script> or a comment holds no tags. A Python
+ * pass over every page costs more than the parse; this one costs a few percent of it.
+ *
+ * attr_cuts(html, limit) follows the WHATWG tokenizer states that matter here (data, tag name, the
+ * attribute states, comments, bogus comments, raw text of script/style/textarea/title/xmp/iframe/
+ * noembed/noframes, plaintext) and returns [(start, end), ...]: for each tag with more than `limit`
+ * attributes, the code-point span from the first extra attribute to the end of its last one. Cutting
+ * those spans out leaves each such tag with its first `limit` attributes and its own '>'. The
+ * reference is tests/tagscan_reference.py (a Python transcription compared on generated markup).
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define IS_SPACE(c) ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\f' || (c) == '\r')
+#define IS_ALPHA(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define LOWER(c) (((c) >= 'A' && (c) <= 'Z') ? (c) + 32 : (c))
+
+static const char *raw_text[] = {"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", NULL};
+
+/* Every function below is inlined into scan(), which is compiled three times with a constant `kind`
+ * (1, 2 or 4 bytes a code point): each character read is then a plain array access, and a search for
+ * one character in 1-byte text is memchr. */
+#define INLINE static inline __attribute__((always_inline))
+
+typedef struct {
+    int kind;
+    const void *data;
+    Py_ssize_t n;
+} text_t;
+
+INLINE Py_UCS4 at(const text_t *t, Py_ssize_t i)
+{
+    switch (t->kind) {
+    case PyUnicode_1BYTE_KIND: return ((const Py_UCS1 *)t->data)[i];
+    case PyUnicode_2BYTE_KIND: return ((const Py_UCS2 *)t->data)[i];
+    default: return ((const Py_UCS4 *)t->data)[i];
+    }
+}
+
+/* Index of the first `ch` (ASCII) at or after i, or n. */
+INLINE Py_ssize_t find_char(const text_t *t, Py_UCS4 ch, Py_ssize_t i)
+{
+    if (i >= t->n)
+        return t->n;
+    if (t->kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *p = (const Py_UCS1 *)t->data;
+        const void *hit = memchr(p + i, (int)ch, (size_t)(t->n - i));
+        return hit ? (const Py_UCS1 *)hit - p : t->n;
+    }
+    if (t->kind == PyUnicode_2BYTE_KIND) {
+        /* Four code points per 64-bit word: a lane equal to ch becomes zero after the XOR, and the classic
+         * "has a zero lane" test finds it (Chinese pages are 2-byte text: this loop is most of the scan). */
+        const Py_UCS2 *p = (const Py_UCS2 *)t->data;
+        const uint64_t ones = 0x0001000100010001ULL, highs = 0x8000800080008000ULL, pattern = ones * ch;
+        for (; i + 4 <= t->n; i += 4) {
+            uint64_t w;
+            memcpy(&w, p + i, sizeof w);
+            w ^= pattern;
+            if ((w - ones) & ~w & highs)
+                break;
+        }
+    }
+    for (; i < t->n; i++)
+        if (at(t, i) == ch)
+            return i;
+    return t->n;
+}
+
+/* Whether the ASCII word `w` starts at i (case-insensitive). */
+INLINE int word_at(const text_t *t, Py_ssize_t i, const char *w)
+{
+    for (; *w; w++, i++)
+        if (i >= t->n || LOWER(at(t, i)) != (Py_UCS4)*w)
+            return 0;
+    return 1;
+}
+
+/* After the raw text of <name>: the index of its "</name" followed by a space, '/' or '>'. */
+INLINE Py_ssize_t end_of_raw(const text_t *t, Py_ssize_t i, const char *name)
+{
+    size_t len = strlen(name);
+    for (;;) {
+        i = find_char(t, '<', i);
+        if (i >= t->n)
+            return t->n;
+        if (i + 1 < t->n && at(t, i + 1) == '/' && word_at(t, i + 2, name)) {
+            Py_ssize_t j = i + 2 + (Py_ssize_t)len;
+            if (j < t->n) {
+                Py_UCS4 c = at(t, j);
+                if (IS_SPACE(c) || c == '/' || c == '>')
+                    return i;
+            }
+        }
+        i++;
+    }
+}
+
+/* Append (start, end) to cuts; -1 on a memory error. */
+static int add_cut(PyObject *cuts, Py_ssize_t start, Py_ssize_t end)
+{
+    PyObject *span = Py_BuildValue("(nn)", start, end);
+    int r = span ? PyList_Append(cuts, span) : -1;
+    Py_XDECREF(span);
+    return r;
+}
+
+INLINE int scan(const int kind, const void *data, Py_ssize_t n, Py_ssize_t limit, PyObject *cuts)
+{
+    text_t t = {kind, data, n};
+    Py_ssize_t i = 0;
+    while (i < n) {
+        i = find_char(&t, '<', i);
+        if (i + 1 >= n)
+            break;
+        Py_UCS4 c = at(&t, i + 1);
+        int end_tag = 0;
+        Py_ssize_t name_at;
+        if (IS_ALPHA(c)) {
+            name_at = i + 1;
+        } else if (c == '/' && i + 2 < n && IS_ALPHA(at(&t, i + 2))) {
+            end_tag = 1;
+            name_at = i + 2;
+        } else if (c == '!' && i + 3 < n && at(&t, i + 2) == '-' && at(&t, i + 3) == '-') {
+            /* A comment: "<!-->" and "<!--->" end at once, else at the next "-->". */
+            Py_ssize_t j = i + 4;
+            if (j < n && at(&t, j) == '>') { i = j + 1; continue; }
+            if (j + 1 < n && at(&t, j) == '-' && at(&t, j + 1) == '>') { i = j + 2; continue; }
+            for (;;) {
+                j = find_char(&t, '>', j);
+                if (j >= n) { i = n; break; }
+                if (at(&t, j - 1) == '-' && at(&t, j - 2) == '-') { i = j + 1; break; }
+                j++;
+            }
+            continue;
+        } else if (c == '!' || c == '?' || c == '/') {
+            /* <!DOCTYPE>, a bogus comment, "</>" or "</ x>": up to the next '>'. */
+            i = find_char(&t, '>', i + 2);
+            i = i < n ? i + 1 : n;
+            continue;
+        } else {
+            i++; /* a '<' that starts no tag is text */
+            continue;
+        }
+        /* The tag name: up to a space, '/' or '>'. */
+        Py_ssize_t j = name_at;
+        while (j < n) {
+            c = at(&t, j);
+            if (IS_SPACE(c) || c == '/' || c == '>')
+                break;
+            j++;
+        }
+        const char *raw = NULL;
+        int plaintext = 0;
+        if (!end_tag) {
+            Py_ssize_t len = j - name_at;
+            for (const char **r = raw_text; *r; r++)
+                if ((Py_ssize_t)strlen(*r) == len && word_at(&t, name_at, *r)) { raw = *r; break; }
+            plaintext = len == 9 && word_at(&t, name_at, "plaintext");
+        }
+        /* The attributes, state by state; `count` of them, the cut from the (limit+1)-th. */
+        Py_ssize_t count = 0, cut_from = -1, last_end = -1;
+        int closed = 0;
+        while (j < n && !closed) {
+            c = at(&t, j);
+            if (IS_SPACE(c) || c == '/') { j++; continue; } /* before attribute name */
+            if (c == '>') { closed = 1; j++; break; }
+            /* An attribute name ('=' may start one); ends at a space, '/', '>' or '=' after its first char. */
+            count++;
+            if (count == limit + 1)
+                cut_from = j;
+            j++;
+            while (j < n) {
+                c = at(&t, j);
+                if (IS_SPACE(c) || c == '/' || c == '>' || c == '=')
+                    break;
+                j++;
+            }
+            Py_ssize_t k = j; /* after the name: spaces, then maybe '=' and a value */
+            while (k < n && IS_SPACE(at(&t, k)))
+                k++;
+            if (k >= n || at(&t, k) != '=') {
+                last_end = j;
+                j = k; /* a space, '/', '>' or the next name: the loop above sorts them out */
+                continue;
+            }
+            k++;
+            while (k < n && IS_SPACE(at(&t, k)))
+                k++;
+            if (k >= n) { j = n; break; }
+            c = at(&t, k);
+            if (c == '"' || c == '\'') {
+                Py_ssize_t q = find_char(&t, c, k + 1);
+                if (q >= n) { j = n; break; }
+                j = q + 1; /* after the quote anything but a space, '/' or '>' starts a new name */
+            } else if (c == '>') {
+                j = k; /* "a=>": no value; the tag ends */
+            } else {
+                j = k;
+                while (j < n) {
+                    c = at(&t, j);
+                    if (IS_SPACE(c) || c == '>')
+                        break;
+                    j++;
+                }
+            }
+            last_end = j;
+        }
+        if (!closed) /* the page ends inside the tag: the parser drops it whole */
+            break;
+        if (count > limit && add_cut(cuts, cut_from, last_end) < 0)
+            return -1;
+        i = j;
+        if (plaintext)
+            break; /* the rest of the page is text */
+        if (raw)
+            i = end_of_raw(&t, i, raw);
+    }
+    return 0;
+}
+
+static int scan1(const void *d, Py_ssize_t n, Py_ssize_t lim, PyObject *c) { return scan(PyUnicode_1BYTE_KIND, d, n, lim, c); }
+static int scan2(const void *d, Py_ssize_t n, Py_ssize_t lim, PyObject *c) { return scan(PyUnicode_2BYTE_KIND, d, n, lim, c); }
+static int scan4(const void *d, Py_ssize_t n, Py_ssize_t lim, PyObject *c) { return scan(PyUnicode_4BYTE_KIND, d, n, lim, c); }
+
+static PyObject *py_attr_cuts(PyObject *self, PyObject *args)
+{
+    PyObject *html;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "Un", &html, &limit))
+        return NULL;
+    PyObject *cuts = PyList_New(0);
+    if (!cuts)
+        return NULL;
+    const void *data = PyUnicode_DATA(html);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(html);
+    int kind = PyUnicode_KIND(html);
+    int r = kind == PyUnicode_1BYTE_KIND ? scan1(data, n, limit, cuts)
+          : kind == PyUnicode_2BYTE_KIND ? scan2(data, n, limit, cuts)
+                                         : scan4(data, n, limit, cuts);
+    if (r < 0) {
+        Py_DECREF(cuts);
+        return NULL;
+    }
+    return cuts;
+}
+
+static PyMethodDef methods[] = {
+    {"attr_cuts", py_attr_cuts, METH_VARARGS,
+     "attr_cuts(html, limit): [(start, end)] spans of the attributes past `limit` on each tag that has more"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_tagscan", "Tags with too many attributes, found in C.", -1, methods, NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__tagscan(void) { return PyModule_Create(&module); }
