@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -162,7 +163,7 @@ class Store:
                 # Reading the schema is the cheap query that tells a damaged file from a healthy one.
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
                 store._check_version(conn.execute("PRAGMA user_version").fetchone()[0])
-                conn.execute("PRAGMA journal_mode=WAL").fetchone()
+                _use_wal(conn, busy_timeout)
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute("PRAGMA foreign_keys=ON")
                 # FTS5 merges re-read recent segments: a 16 MiB cache (a ceiling, not an allocation)
@@ -533,6 +534,28 @@ def _check_header(path: Path) -> None:
         return
     if head and head != _SQLITE_HEADER:
         raise StoreCorruptError(f"{path}: not a newsgrab store (not an SQLite database)")
+
+
+def _use_wal(conn: sqlite3.Connection, busy_timeout: float) -> None:
+    """Put the store in WAL mode (once per file: the mode is kept in it).
+
+    Switching needs the file to itself, and SQLite answers SQLITE_BUSY at once, without its busy handler,
+    when another connection has it open: two batches started together on a new store had one fail with
+    "locked" 1 time in 2. So the switch is retried for up to ``busy_timeout`` seconds, and skipped when
+    the file is in WAL mode already (a plain read)."""
+    if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+        return
+    deadline = time.monotonic() + busy_timeout
+    pause = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL").fetchone()
+            return
+        except sqlite3.OperationalError as e:
+            if getattr(e, "sqlite_errorcode", 5) & 0xFF not in (5, 6) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def _translate(e: sqlite3.Error, path: Path, busy_timeout: float) -> StoreError:
