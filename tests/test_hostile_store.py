@@ -181,7 +181,7 @@ with Store.open(path) as s:
 def test_processes_opening_a_new_store_at_the_same_moment_all_get_in(tmp_path):
     # The first open switches the file to WAL mode, which SQLite refuses at once (no busy wait) while another
     # connection has the file open: one of two batches started together on a new store failed half the time.
-    for round_ in range(5):
+    for round_ in range(15):  # unfixed, each round failed ~1 time in 7: 15 rounds catch it 9 times in 10
         db = tmp_path / f"s{round_}.db"
         start = time.time() + 0.5  # after the four interpreters have started
         procs = [subprocess.Popen([sys.executable, "-c", _OPEN_AT, str(db), str(start), str(i)], env=cli_env(tmp_path),
