@@ -34,10 +34,11 @@ def _end_of_raw(html: str, i: int, name: str) -> int:
         i += 1
 
 
-def attr_cuts(html: str, limit: int) -> list[tuple[int, int]]:
-    """What ``_tagscan.attr_cuts(html, limit)`` returns."""
+def cuts(html: str, limit: int, max_options: int) -> list[tuple[int, int]]:
+    """What ``_tagscan.cuts(html, limit, max_options)`` returns."""
     n = len(html)
     cuts: list[tuple[int, int]] = []
+    options = -1  # option/optgroup start tags in the open select; -1: none open
     i = 0
     while i < n:
         i = html.find("<", i)
@@ -71,6 +72,7 @@ def attr_cuts(html: str, limit: int) -> list[tuple[int, int]]:
         while j < n and html[j] not in SPACE and html[j] not in "/>":
             j += 1
         name = html[name_at:j].translate(_LOWER)
+        tag_at = i
         raw = name if not end_tag and name in RAW_TEXT else None
         plaintext = not end_tag and name == "plaintext"
         count, cut_from, last_end, closed = 0, -1, -1, False
@@ -118,7 +120,16 @@ def attr_cuts(html: str, limit: int) -> list[tuple[int, int]]:
             last_end = j
         if not closed:
             break
-        if count > limit:
+        whole = False
+        if name == "select":
+            options = -1 if end_tag else 0
+        elif options >= 0 and name in ("option", "optgroup"):
+            if not end_tag:
+                options += 1
+            whole = options > max_options
+        if whole:
+            cuts.append((tag_at, j))
+        elif count > limit:
             cuts.append((cut_from, last_end))
         i = j
         if plaintext:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
-from tagscan_reference import attr_cuts as reference
+from tagscan_reference import cuts as reference
 
 import newsgrab
 from newsgrab.extraction import guard
@@ -32,7 +32,7 @@ needs_c = pytest.mark.skipif(_tagscan is None, reason="C extension not available
 
 
 def cut(html: str, limit: int) -> str:
-    return guard._cut(html, _tagscan.attr_cuts(html, limit))
+    return guard._cut(html, _tagscan.cuts(html, limit, 1000))
 
 
 @needs_c
@@ -58,7 +58,7 @@ def cut(html: str, limit: int) -> str:
     ],
 )
 def test_spans(html, limit, spans):
-    assert _tagscan.attr_cuts(html, limit) == spans == reference(html, limit)
+    assert _tagscan.cuts(html, limit, 1000) == spans == reference(html, limit, 1000)
 
 
 @needs_c
@@ -70,15 +70,15 @@ def test_a_cut_tag_keeps_its_first_attributes_and_its_end():
 _PIECES = st.sampled_from(
     ["<", ">", "/", "=", '"', "'", " ", "\n", "a", "B", "x1", "中", "é", "\U0001f600", "<!--", "-->", "--",
      "<div", "</div", "<p ", "<script>", "</script>", "</SCRIPT ", "<title>", "</title>", "<!DOCTYPE", "<?",
-     "</>", "<plaintext>", "<style>", "</style>"]
+     "</>", "<plaintext>", "<style>", "</style>", "<select>", "</select>", "<option>", "</option ", "<OPTGROUP"]
 )
 
 
 @needs_c
 @settings(max_examples=600, deadline=None)
-@given(st.lists(_PIECES, max_size=60).map("".join), st.integers(min_value=0, max_value=4))
-def test_c_agrees_with_the_reference(html, limit):
-    assert _tagscan.attr_cuts(html, limit) == reference(html, limit)
+@given(st.lists(_PIECES, max_size=60).map("".join), st.integers(min_value=0, max_value=4), st.integers(0, 2))
+def test_c_agrees_with_the_reference(html, limit, max_options):
+    assert _tagscan.cuts(html, limit, max_options) == reference(html, limit, max_options)
 
 
 @needs_c
@@ -93,9 +93,9 @@ def test_no_page_of_the_test_sets_has_a_tag_near_the_limit():
         for line in manifest.read_text(encoding="utf-8").splitlines():
             rec = json.loads(line)
             html = decode(gzip.decompress((manifest.parent / rec["html"]).read_bytes()))[0]
-            if _tagscan.attr_cuts(html, guard.MAX_ATTRS // 2):
+            if _tagscan.cuts(html, guard.MAX_ATTRS // 2, guard.MAX_OPTIONS // 2):
                 heavy.append(rec["id"])
-    assert heavy == []  # the most any of their 873 pages has on one tag is under 128
+    assert heavy == []  # their 873 pages have under 128 attributes on any tag, under 500 options in any list
 
 
 @needs_c
@@ -107,4 +107,29 @@ def test_thousands_of_attributes_on_one_element_are_cut_to_the_limit():
     div = LexborHTMLParser(capped).css_first("div")
     assert len(div.attributes) == guard.MAX_ATTRS
     assert div.attributes["data-x0"] == "0" and "data-x256" not in div.attributes
+    assert "sea wall on Tuesday" in newsgrab.extract(html.encode()).text
+
+
+@needs_c
+@pytest.mark.parametrize(
+    ("html", "spans"),
+    [
+        ("<select><option>a<option>b<option>c</select>", [(17, 25), (26, 34)]),
+        ("<select><option>a</option><option>b</option></select>", [(26, 34), (35, 44)]),  # end tags too
+        ("<select><optgroup><option>a</select><select><option>b</select>", [(18, 26)]),  # counted per select
+        ("<option>a<option>b<option>c", []),  # outside a select nothing is re-examined
+    ],
+)
+def test_options_past_the_limit_are_cut_whole(html, spans):
+    assert _tagscan.cuts(html, 256, 1) == spans == reference(html, 256, 1)
+
+
+@needs_c
+def test_a_select_of_tens_of_thousands_of_options_keeps_the_first_and_the_text():
+    options = "".join(f"<option value={i}>choice {i}" for i in range(40_000))  # unguarded, lexbor takes ~6 s
+    article = "<p>The harbour council approved the sea wall on Tuesday after a long debate about its cost.</p>" * 5
+    html = f"<html><body><form><select>{options}</select></form><div>{article}</div></body></html>"
+    tree = LexborHTMLParser(guard.cap_html(html))
+    assert len(tree.css("option")) == guard.MAX_OPTIONS
+    assert "choice 39999" in tree.body.text()
     assert "sea wall on Tuesday" in newsgrab.extract(html.encode()).text

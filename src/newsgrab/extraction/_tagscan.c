@@ -1,17 +1,19 @@
-/* Find start and end tags with too many attributes, before the HTML parser sees them.
+/* Find tags that would cost the HTML parser quadratic time, before it sees them.
  *
  * lexbor's cost grows with the square of the number of attributes on one element (10,000 distinct
- * names: 0.2 s; 100,000: ~20 s; a 10 MB page can hold a million). No real page puts more than a few
- * dozen on an element, so guard.cap_html drops every attribute past a limit. Finding them needs the
+ * names: 0.2 s; 100,000: ~20 s; a 10 MB page can hold a million) and of the number of options in one
+ * <select> (24,000: 2 s). No real page puts more than a few dozen attributes on an element or a few
+ * hundred options in a list, so guard.cap_html cuts what is past a limit. Finding them needs the
  * tokenizer's view of the page: a '>' inside a quoted value does not end a tag, "a/b/c" and
  * a="1"b="2" are three and two attributes, text inside <script> or a comment holds no tags. A Python
- * pass over every page costs more than the parse; this one costs a few percent of it.
+ * pass over every page costs more than the parse; this one ~15% of it (about 3% of an extraction).
  *
- * attr_cuts(html, limit) follows the WHATWG tokenizer states that matter here (data, tag name, the
- * attribute states, comments, bogus comments, raw text of script/style/textarea/title/xmp/iframe/
- * noembed/noframes, plaintext) and returns [(start, end), ...]: for each tag with more than `limit`
- * attributes, the code-point span from the first extra attribute to the end of its last one. Cutting
- * those spans out leaves each such tag with its first `limit` attributes and its own '>'. The
+ * cuts(html, max_attrs, max_options) follows the WHATWG tokenizer states that matter here (data, tag name,
+ * the attribute states, comments, bogus comments, raw text of script/style/textarea/title/xmp/iframe/
+ * noembed/noframes, plaintext) and returns [(start, end), ...] in code points, in order: for each tag with
+ * more than max_attrs attributes, the span from the first extra attribute to the end of its last one
+ * (cutting it leaves the tag its first max_attrs attributes and its own '>'); and each <option> or
+ * <optgroup> tag (start or end) past the max_options-th of one <select>, whole. The
  * reference is tests/tagscan_reference.py (a Python transcription compared on generated markup).
  */
 
@@ -113,10 +115,12 @@ static int add_cut(PyObject *cuts, Py_ssize_t start, Py_ssize_t end)
     return r;
 }
 
-INLINE int scan(const int kind, const void *data, Py_ssize_t n, Py_ssize_t limit, PyObject *cuts)
+INLINE int scan(const int kind, const void *data, Py_ssize_t n, Py_ssize_t limit, Py_ssize_t max_options,
+                PyObject *cuts)
 {
     text_t t = {kind, data, n};
     Py_ssize_t i = 0;
+    Py_ssize_t options = -1; /* <option>/<optgroup> tags seen in the open <select>; -1: none open */
     while (i < n) {
         i = find_char(&t, '<', i);
         if (i + 1 >= n)
@@ -158,6 +162,7 @@ INLINE int scan(const int kind, const void *data, Py_ssize_t n, Py_ssize_t limit
                 break;
             j++;
         }
+        const Py_ssize_t tag_at = i, name_len = j - name_at;
         const char *raw = NULL;
         int plaintext = 0;
         if (!end_tag) {
@@ -216,7 +221,21 @@ INLINE int scan(const int kind, const void *data, Py_ssize_t n, Py_ssize_t limit
         }
         if (!closed) /* the page ends inside the tag: the parser drops it whole */
             break;
-        if (count > limit && add_cut(cuts, cut_from, last_end) < 0)
+        /* <select>: an option or optgroup past max_options is cut out whole, its text kept (a select's
+         * options are re-examined at each insertion: 24,000 of them cost lexbor 2 s, 48,000 8 s). */
+        int whole = 0;
+        if (name_len == 6 && word_at(&t, name_at, "select"))
+            options = end_tag ? -1 : 0;
+        else if (options >= 0 && ((name_len == 6 && word_at(&t, name_at, "option")) ||
+                                  (name_len == 8 && word_at(&t, name_at, "optgroup")))) {
+            if (!end_tag)
+                options++;
+            whole = options > max_options;
+        }
+        if (whole) {
+            if (add_cut(cuts, tag_at, j) < 0)
+                return -1;
+        } else if (count > limit && add_cut(cuts, cut_from, last_end) < 0)
             return -1;
         i = j;
         if (plaintext)
@@ -227,15 +246,17 @@ INLINE int scan(const int kind, const void *data, Py_ssize_t n, Py_ssize_t limit
     return 0;
 }
 
-static int scan1(const void *d, Py_ssize_t n, Py_ssize_t lim, PyObject *c) { return scan(PyUnicode_1BYTE_KIND, d, n, lim, c); }
-static int scan2(const void *d, Py_ssize_t n, Py_ssize_t lim, PyObject *c) { return scan(PyUnicode_2BYTE_KIND, d, n, lim, c); }
-static int scan4(const void *d, Py_ssize_t n, Py_ssize_t lim, PyObject *c) { return scan(PyUnicode_4BYTE_KIND, d, n, lim, c); }
+#define SCAN_OF_KIND(name, kind) \
+    static int name(const void *d, Py_ssize_t n, Py_ssize_t lim, Py_ssize_t opt, PyObject *c) { return scan(kind, d, n, lim, opt, c); }
+SCAN_OF_KIND(scan1, PyUnicode_1BYTE_KIND)
+SCAN_OF_KIND(scan2, PyUnicode_2BYTE_KIND)
+SCAN_OF_KIND(scan4, PyUnicode_4BYTE_KIND)
 
-static PyObject *py_attr_cuts(PyObject *self, PyObject *args)
+static PyObject *py_cuts(PyObject *self, PyObject *args)
 {
     PyObject *html;
-    Py_ssize_t limit;
-    if (!PyArg_ParseTuple(args, "Un", &html, &limit))
+    Py_ssize_t limit, max_options;
+    if (!PyArg_ParseTuple(args, "Unn", &html, &limit, &max_options))
         return NULL;
     PyObject *cuts = PyList_New(0);
     if (!cuts)
@@ -243,9 +264,9 @@ static PyObject *py_attr_cuts(PyObject *self, PyObject *args)
     const void *data = PyUnicode_DATA(html);
     Py_ssize_t n = PyUnicode_GET_LENGTH(html);
     int kind = PyUnicode_KIND(html);
-    int r = kind == PyUnicode_1BYTE_KIND ? scan1(data, n, limit, cuts)
-          : kind == PyUnicode_2BYTE_KIND ? scan2(data, n, limit, cuts)
-                                         : scan4(data, n, limit, cuts);
+    int r = kind == PyUnicode_1BYTE_KIND ? scan1(data, n, limit, max_options, cuts)
+          : kind == PyUnicode_2BYTE_KIND ? scan2(data, n, limit, max_options, cuts)
+                                         : scan4(data, n, limit, max_options, cuts);
     if (r < 0) {
         Py_DECREF(cuts);
         return NULL;
@@ -254,8 +275,9 @@ static PyObject *py_attr_cuts(PyObject *self, PyObject *args)
 }
 
 static PyMethodDef methods[] = {
-    {"attr_cuts", py_attr_cuts, METH_VARARGS,
-     "attr_cuts(html, limit): [(start, end)] spans of the attributes past `limit` on each tag that has more"},
+    {"cuts", py_cuts, METH_VARARGS,
+     "cuts(html, max_attrs, max_options): [(start, end)] spans to cut: attributes past max_attrs on a tag, "
+     "options past max_options in a select"},
     {NULL, NULL, 0, NULL},
 };
 

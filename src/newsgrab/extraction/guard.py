@@ -12,8 +12,9 @@ the work grows with tags x depth. And extraction itself walks every element. :fu
   headings, ``/>`` in SVG) and, past :data:`MAX_DEPTH` open elements, drops further opening tags and the
   end tags that match them. The text inside them is kept;
 * lexbor's cost also grows with the square of the number of attributes on one element (10,000 distinct
-  names: 0.2 s; 100,000: ~20 s; a 10 MB page holds a million): attributes past :data:`MAX_ATTRS` on a tag
-  are cut out. Finding them takes the tokenizer's view of every tag (quoted values may hold ``>``), which
+  names: 0.2 s; 100,000: ~20 s; a 10 MB page holds a million), and with the square of the options of one
+  ``<select>`` (24,000: 2 s): attributes past :data:`MAX_ATTRS` on a tag and option tags past
+  :data:`MAX_OPTIONS` in a select are cut out (the options' text stays). Finding them takes the tokenizer's view of every tag (quoted values may hold ``>``), which
   only C does cheaply enough for every page: ``_tagscan.c``. Without the C part (no compiler at install,
   or ``NEWSGRAB_PURE_PYTHON=1``) attributes are left alone, and the pipeline's per-page time limit is what
   remains.
@@ -29,12 +30,13 @@ import os
 import re
 from typing import Any
 
-__all__ = ["cap_html", "MAX_DEPTH", "MAX_CHARS", "MAX_TAGS", "MAX_ATTRS"]
+__all__ = ["cap_html", "MAX_DEPTH", "MAX_CHARS", "MAX_TAGS", "MAX_ATTRS", "MAX_OPTIONS"]
 
 MAX_DEPTH = 400  # open elements; real pages stay under ~100
 MAX_CHARS = 10 * 1024 * 1024  # characters of markup (fetch caps bodies at 10 MiB too); ~2 s of extraction
 MAX_TAGS = 50_000  # "<" characters; real news pages have 1,000-20,000 (extraction: ~50k tags/s)
 MAX_ATTRS = 256  # attributes on one tag; real pages stay under ~40 (lexbor: ~0.2 ms for 256 distinct ones)
+MAX_OPTIONS = 1000  # options in one <select>; a country list has ~250 (lexbor: 24,000 cost 2 s, 48,000 8 s)
 # Left alone when tags x opening tags (a bound on lexbor's stack walks) is below this: at worst ~0.5 s
 # of parsing, whatever the nesting (measured on the worst shapes). All 873 pages of the test sets are
 # under it (the largest: 19,600 tags, 10,100 of them opening, 2e8), so none pays for the tokenizer.
@@ -114,7 +116,7 @@ def cap_html(html: str) -> str:
             html = html[: m.end() - 1]  # keep everything before the MAX_TAGS-th "<"
             tags = MAX_TAGS - 1
     if _tagscan is not None and tags > 1:
-        cuts = _tagscan.attr_cuts(html, MAX_ATTRS)
+        cuts = _tagscan.cuts(html, MAX_ATTRS, MAX_OPTIONS)
         if cuts:
             html = _cut(html, cuts)
             tags = html.count("<")
