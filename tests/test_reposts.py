@@ -233,6 +233,31 @@ def test_lookup_uses_the_band_index_not_a_scan(st):
     assert res.status == "saved" and res.duplicate_of == first.id
 
 
+def test_band_keys_staged_then_merged(st, monkeypatch):
+    # schema 4: a save's band keys go to repost_keys_recent; past RECENT_MAX keys they move to repost_keys in
+    # bulk. A repost is found wherever its original's keys are, and an update replaces them in both tables.
+    monkeypatch.setattr(storelinks, "RECENT_MAX", 3 * reposts.BANDS)
+    conn = st._conn
+    count = lambda table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: E731
+    first = st.save(*art("https://x.example/0", text(SUBWAY)))
+    assert (count("repost_keys_recent"), count("repost_keys")) == (reposts.BANDS, 0)
+    staged = st.save(*art("https://x.example/1", repost_text()))
+    assert staged.duplicate_of == first.id  # found through repost_keys_recent
+    st.save_many([art(f"https://y.example/{i}", text(METRO_PLAN) + f"\n\n第{i}号。" * 30) for i in range(2)])
+    assert (count("repost_keys_recent"), count("repost_keys")) == (0, 4 * reposts.BANDS)  # merged at 3 * BANDS
+    merged = st.save(*art("https://x.example/2", repost_text() + "\n\n（完）"))
+    assert merged.duplicate_of == first.id  # found through repost_keys
+    st.update_article(first.id, Article(url="https://x.example/0", title="t", text=text(METRO_PLAN)))
+    keys = sorted(k for (k,) in conn.execute("SELECT key FROM repost_keys WHERE article_id = ?"
+                                              " UNION ALL SELECT key FROM repost_keys_recent WHERE article_id = ?",
+                                              (first.id, first.id)))
+    assert keys == sorted(reposts.band_keys(reposts.sketch(text(METRO_PLAN))))
+    plan = " ".join(r[-1] for r in conn.execute(
+        "EXPLAIN QUERY PLAN SELECT article_id FROM repost_keys_recent WHERE key IN (1, 2, 3)"))
+    assert "SEARCH repost_keys_recent USING" in plan, plan
+    assert st.integrity_check() == []
+
+
 # ------------------------------------------------------------------------------------------ search
 def test_search_is_script_blind(st):
     hans = st.save(*art("https://a.example/1", "华为发布新款折叠手机，消费者反应热烈。", "华为新机"))
@@ -256,6 +281,10 @@ def _v1_index_text(s):  # how schema 1 derived the FTS text (no script folding)
                                                 + [m.group()[-1]]) + " ", unicodedata.normalize("NFKC", s))
 
 
+def _v2_index_text(s):  # how schemas 2 and 3 derived the FTS text (folded, then bigrams plus the last char)
+    return _v1_index_text(to_simplified(unicodedata.normalize("NFKC", s or ""))) if s else ""
+
+
 def test_migration_from_schema_1(tmp_path):
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path, isolation_level=None)
@@ -274,12 +303,18 @@ def test_migration_from_schema_1(tmp_path):
     conn.close()
 
     with Store.open(path) as st:
-        assert st._conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION == 3
+        assert st._conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION == 4
         assert st.get(3).duplicate_of == 1 and st.get(2).duplicate_of is None  # old rows linked, oldest first
         assert st.copies(1) == [3]
         assert sorted(s.id for s in st.search("盾构")) == [1, 3]  # re-indexed with folding (盾構 in 3)
         assert [s.id for s in st.search("網路")] == [3]
         assert st.integrity_check() == []
+        # The band keys of today's sketches, each in one table (upgrade_v2 staged keys, upgrade_v3 recomputed them).
+        keys = st._conn.execute("SELECT key, article_id FROM repost_keys UNION ALL"
+                                " SELECT key, article_id FROM repost_keys_recent").fetchall()
+        want = {(k, id_) for id_ in (1, 2, 3) if (sk := reposts.sketch(st.get(id_).article.text)) is not None
+                for k in reposts.band_keys(sk)}
+        assert sorted(keys) == sorted(want)  # each once
         # and the index stays consistent through an update (the delete recomputes the new derivation)
         st.update_article(3, Article(url="https://c.example/3", title="地鐵", text=repost_text() + "\n\n補充。"))
         assert st.integrity_check() == []
@@ -325,7 +360,7 @@ def _schema2_store(path):
         conn.execute("INSERT INTO raw_pages (article_id, data, size) VALUES (?, ?, 0)", (id_, zlib.compress(b"")))
         conn.execute("INSERT INTO urls VALUES (?, ?)", (url, id_))
         conn.execute("INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)",
-                     (id_, store_mod._index_text(title), store_mod._index_text(body)))
+                     (id_, _v2_index_text(title), _v2_index_text(body)))
         old = _scheme1_sketch(body)
         if old is not None:
             conn.execute("INSERT INTO article_sketches VALUES (?, ?)", (id_, reposts.pack(old)))
@@ -344,7 +379,7 @@ def test_migration_from_schema_2_recomputes_sketches(tmp_path):
 
     with Store.open(path) as st:
         conn = st._conn
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION == 4
         after = dict(conn.execute("SELECT article_id, sketch FROM article_sketches"))
         assert sorted(after) == [1, 2, 3]  # the short text still has none
         for id_, _url, _title, body, _dup in rows[:3]:
@@ -367,6 +402,34 @@ def test_migration_from_schema_2_is_needed_for_old_sketches(tmp_path):
     old = _scheme1_sketch(rows[0][3])
     new = reposts.sketch(text(SUBWAY_HANT) + "\n\n更多新聞請關注本台。")
     assert not set(reposts.band_keys(old)) & set(reposts.band_keys(new))
+
+
+def test_migration_from_schema_3_reindexes_search_by_character(tmp_path):
+    # a schema-3 store: bigram index text; schema 4 indexes CJK characters one by one, rebuilt at open
+    path = tmp_path / "v3.db"
+    with Store.open(path) as st:
+        ids = [st.save(*art(f"https://e.example/{i}", body, title)).id
+               for i, (title, body) in enumerate([("地铁开通", text(SUBWAY)), ("三期", text(METRO_PLAN)),
+                                                  ("Rates", "The central bank raised interest rates.")])]
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("INSERT INTO search(search) VALUES('delete-all')")
+    for id_, title, body in conn.execute("SELECT id, title, text FROM articles").fetchall():
+        conn.execute("INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)",
+                     (id_, _v2_index_text(title), _v2_index_text(body)))
+    conn.execute("PRAGMA user_version = 3")
+    conn.close()
+
+    with Store.open(path) as st:
+        assert st._conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION == 4
+        assert st.integrity_check() == []  # the index holds exactly what the rows derive to now
+        assert [s.id for s in st.search("盾构")] == [ids[0]]
+        assert [s.id for s in st.search("地铁")] and [s.id for s in st.search("central bank")] == [ids[2]]
+        # the one-character query is a plain term now (it was a prefix query over bigrams)
+        assert set(s.id for s in st.search("铁")) >= {ids[0]}
+        # and an update deletes exactly the migrated text
+        st.update_article(ids[0], Article(url="https://e.example/0", title="地铁", text=text(SUBWAY) + "\n\n补充。"))
+        assert st.integrity_check() == []
+        assert [s.id for s in st.search("补充")] == [ids[0]]
 
 
 # ------------------------------------------------------------------------------------------ CLI

@@ -6,19 +6,21 @@ Design notes (the *why*):
   ``BEGIN IMMEDIATE ... COMMIT``: the write lock is taken up front (a busy store fails fast with
   :class:`StoreLockedError` instead of dead-locking half-way) and nothing is ever half-written.
 * WAL journal + ``synchronous=NORMAL``: readers (``list``/``search`` in another terminal) never block the
-  writer, and a commit costs no fsync of the main file.
+  writer, and a commit costs no fsync of the main file. After a ``save_many`` a thread of its own copies the
+  log into the file (:class:`newsgrab.storewrite.Checkpointer`), so the writer does not wait for it.
 * The schema is versioned with ``PRAGMA user_version``. Each migration runs in its own transaction and
   bumps ``user_version`` inside it, so a migration killed half-way leaves the old version intact. The
   migrations themselves are in :mod:`newsgrab.storeschema`.
 * Full-text search: FTS5's tokenizers do not split Chinese/Japanese/Korean into words, so we index a
-  *derived* text: each CJK run becomes its overlapping bigrams followed by the run's last character (so a
-  one-character query, run as a prefix query, finds every occurrence). Queries get the same treatment and
+  *derived* text: each CJK run becomes its characters, one token each (schema 4; a word is searched as a
+  phrase of its characters; bigrams until schema 3). Queries get the same treatment and
   user input never reaches FTS5 as syntax. The FTS table is contentless (the derived text is not stored
   twice); a delete recomputes it from the article row, so the derivation may only change together with a
   migration that rebuilds the index. The derivation is in :mod:`newsgrab.storetext`.
 
-Modules: ``store`` (this: opening, saving, reading) -> ``storeschema`` (migrations) -> ``storelinks``
-(reposts, refresh history) -> ``storetext`` (URL keys, text hash, index text); none imports cli or pipeline.
+Modules: ``store`` (this: opening, saving, reading) -> ``storewrite`` (preparing and writing saves, the
+checkpoint thread) -> ``storeschema`` (migrations) -> ``storelinks`` (reposts, refresh history) -> ``storetext``
+(URL keys, text hash, index text; with ``_storefast.c``, the optional C text work); none imports cli or pipeline.
 """
 
 from __future__ import annotations
@@ -34,30 +36,35 @@ from dataclasses import dataclass
 from datetime import datetime
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from . import reposts, storelinks
+from . import reposts, storelinks, storewrite
 from .errors import StoreCorruptError, StoreError, StoreFullError, StoreLockedError, StoreVersionError
-from .hanzi import to_simplified
 from .models import Article, Page, utcnow
 from .storeschema import MIGRATIONS, SCHEMA_VERSION
 from .storetext import (  # noqa: F401  (_CJK_RUN, _fts_query: imported from here by tests and benchmarks)
     _CJK_RUN,
     _fts_query,
-    _index_folded,
     _index_text,
-    _iso,
-    _nfkc,
     _now,
     _parse_dt,
-    _storable,
     _url_keys,
     content_hash,
     normalize_url,
 )
+from .storewrite import (  # noqa: F401  (the write path: prepare_save, _prepare, _Row are used from here)
+    _PARALLEL_BYTES,
+    _ZLIB_LEVEL,
+    SaveResult,
+    _article_values,
+    _insert_many,
+    _prepare,
+    _Row,
+    prepare_save,
+)
 
 if TYPE_CHECKING:  # imported where used: concurrent.futures (and logging) cost `list`/`search` start-up
-    from concurrent.futures import Future, ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor
 
 __all__ = ["Store", "StoredArticle", "SaveResult", "SCHEMA_VERSION", "MIGRATIONS", "normalize_url", "content_hash"]
 
@@ -74,24 +81,6 @@ _COLS = ("id", "url", "canonical_url", "title", "authors", "published", "site_na
          "text", "markdown", "saved_at", "input", "duplicate_of")
 _ARTICLE_COLS = ", ".join(_COLS)
 _BATCH = 500  # rows per round trip in iter_articles (keyset pagination, no long-lived read cursor)
-# zlib level 1: on real news pages (mean 228 KiB) it compresses 4.4x at ~170 MB/s; level 6 gains only
-# 18% in size but is 2.8x slower and alone would cap saving at ~250 pages/s.
-_ZLIB_LEVEL = 1
-# save_many compresses pages at least this big in threads (zlib releases the GIL) while this thread does the
-# rest of the preparation, which is pure Python: run in threads too (as before), it only fought over the GIL
-# and was slower than one thread. A smaller page compresses in < 0.2 ms: a hand-over to a thread gains little.
-_PARALLEL_BYTES = 32 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class SaveResult:
-    """What ``save`` did: ``"saved"`` a new row, or ``"duplicate"`` of the stored row ``id``."""
-
-    status: Literal["saved", "duplicate"]
-    id: int
-    duplicate_of: int | None = None  # "saved": the stored article this one reposts (near-duplicate), if any
-
-
 @dataclass(slots=True)
 class StoredArticle:
     """An article as stored: the extracted fields plus what the store knows about it."""
@@ -111,18 +100,6 @@ class StoredArticle:
         return d
 
 
-@dataclass(slots=True)
-class _Row:
-    """Everything a save writes, computed before the write lock is taken (so the lock is held briefly)."""
-
-    keys: list[str]
-    digest: str | None
-    values: tuple
-    raw: tuple
-    fts: tuple[str, str]
-    sketch: tuple | None = None  # reposts.sketch(text): finds near-duplicates (storelinks.index_sketch)
-
-
 # ------------------------------------------------------------------------------------------------ store
 
 
@@ -137,6 +114,7 @@ class Store:
         self.path = path
         self.busy_timeout = busy_timeout
         self._pool: ThreadPoolExecutor | None = None  # created on the first big save_many
+        self._checkpointer: storewrite.Checkpointer | None = None  # started by the first save_many
 
     @classmethod
     def open(cls, path: str | PathLike[str], *, busy_timeout: float = 5.0) -> "Store":
@@ -179,6 +157,9 @@ class Store:
 
     def close(self) -> None:
         """Close the connection; safe to call twice."""
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            self._checkpointer = None
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
@@ -273,7 +254,18 @@ class Store:
             for p in pairs
         ]
         with self._write() as conn:
-            return _insert_many(conn, rows)
+            results = _insert_many(conn, rows)
+        self._checkpoint_soon()
+        return results
+
+    def _checkpoint_soon(self) -> None:
+        """After a batch: let the checkpoint thread copy the log into the file (storewrite.Checkpointer)."""
+        if self._checkpointer is None:
+            if str(self.path) == ":memory:":
+                return
+            self._checkpointer = storewrite.Checkpointer(str(self.path))
+            self._checkpointer.start(self._conn)
+        self._checkpointer.poke()
 
     def update_article(self, id: int, article: Article) -> StoredArticle:
         """Replace the extracted fields of article ``id`` (``reclean``); the raw page is kept.
@@ -455,75 +447,6 @@ class Store:
 # --------------------------------------------------------------------------------------- module helpers
 
 
-def prepare_save(article: Article, page: Page) -> _Row:
-    """The CPU part of ``save(article, page)`` (compression, hashing, index text, sketch), as a picklable
-    value for :meth:`Store.save_many`. Pure: the pipeline runs it in its extraction processes."""
-    return _prepare(article, page)
-
-
-def _prepare(article: Article, page: Page, compressed: Future[bytes] | None = None) -> _Row:
-    """The CPU work of a save (compression, hashing, index text, sketch), done outside the transaction.
-    ``compressed``: the page's bytes are being compressed in a thread (save_many), taken last."""
-    data = page.data or b""
-    text = _nfkc(article.text or "")  # once, for the hash, the index and the sketch
-    folded = to_simplified(text)  # once too (OpenCC): the index and the sketch both compare Simplified text
-    row = _Row(
-        keys=_url_keys(page.input, page.url, article.url, article.canonical_url),
-        digest=content_hash(text, nfkc=True),
-        values=_article_values(article),
-        raw=(),
-        fts=(_index_text(article.title), _index_folded(folded)),
-        sketch=reposts.sketch_normalized(folded.casefold()),  # == reposts.sketch(text)
-    )
-    blob = compressed.result() if compressed is not None else zlib.compress(data, _ZLIB_LEVEL)
-    row.raw = (blob, len(data), page.url, page.content_type, _iso(page.fetched_at), page.etag, page.last_modified,
-               _storable(page.input or ""))
-    return row
-
-
-def _duplicate_sql(n_keys: int) -> str:
-    # One round trip for both checks; a stored URL wins over the same text (the URL is the cheaper proof).
-    marks = ",".join("?" * n_keys)
-    by_url = f"(SELECT article_id FROM urls WHERE url IN ({marks}) ORDER BY article_id LIMIT 1)" if n_keys else "NULL"
-    return f"SELECT {by_url}, (SELECT id FROM articles WHERE text_hash = ? ORDER BY id LIMIT 1)"
-
-
-def _insert_many(conn: sqlite3.Connection, rows: list[_Row]) -> list[SaveResult]:
-    """Write prepared rows inside the caller's transaction, in order (each one sees the rows before it), or
-    report the stored duplicate of each."""
-    results = []
-    pages, texts = [], []  # written after the loop, one statement each: no check below reads them
-    for row in rows:
-        by_url, by_text = conn.execute(_duplicate_sql(len(row.keys)), (*row.keys, row.digest)).fetchone()
-        if by_url is not None or by_text is not None:
-            results.append(SaveResult("duplicate", by_url if by_url is not None else by_text, None))
-            continue
-        blob, size, url, content_type, fetched_at, etag, last_modified, input_ = row.raw
-        article_id = conn.execute(
-            "INSERT INTO articles (url, canonical_url, title, authors, published, site_name, source,"
-            " language, text, markdown, text_hash, saved_at, input) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (*row.values, row.digest, _now(), input_),
-        ).lastrowid
-        # Same transaction as the article: a raw page and its article always exist together.
-        pages.append((article_id, blob, size, url, content_type, fetched_at, etag, last_modified))
-        texts.append((article_id, *row.fts))
-        if len(row.keys) == 1:
-            conn.execute("INSERT OR IGNORE INTO urls (url, article_id) VALUES (?, ?)", (row.keys[0], article_id))
-        elif row.keys:
-            conn.executemany("INSERT OR IGNORE INTO urls (url, article_id) VALUES (?, ?)",
-                             [(k, article_id) for k in row.keys])
-        # A near-duplicate of a stored article (a repost) is saved too, linked to the first copy seen.
-        results.append(SaveResult("saved", article_id, storelinks.index_sketch(conn, article_id, row.sketch, new=True)))
-    if pages:
-        conn.executemany(
-            "INSERT INTO raw_pages (article_id, data, size, url, content_type, fetched_at, etag, last_modified)"
-            " VALUES (?,?,?,?,?,?,?,?)",
-            pages,
-        )
-        conn.executemany("INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)", texts)
-    return results
-
-
 def _check_header(path: Path) -> None:
     """A non-empty file that does not start with SQLite's magic is refused before sqlite3 touches it
     (sqlite3 would otherwise only complain at the first query, or treat a tiny file oddly)."""
@@ -571,13 +494,6 @@ def _translate(e: sqlite3.Error, path: Path, busy_timeout: float) -> StoreError:
     if primary in (11, 26) or "malformed" in low or "not a database" in low:  # CORRUPT, NOTADB
         return StoreCorruptError(f"{path}: store is corrupt or not a newsgrab store: {msg}")
     return StoreError(f"{path}: store error: {msg}")
-
-
-def _article_values(a: Article) -> tuple:
-    """The articles columns url .. markdown, in table order."""
-    authors = json.dumps(list(a.authors or []), ensure_ascii=False)
-    return (a.url, a.canonical_url, a.title, authors, _iso(a.published), a.site_name, a.source, a.language,
-            a.text or "", a.markdown or "")
 
 
 def _stored(row: tuple) -> StoredArticle:

@@ -9,18 +9,32 @@ statement or a callable taking the transaction's connection (data migrations).
   Simplified (:mod:`newsgrab.storelinks`).
 * 3: sketches of scheme 2 (:data:`newsgrab.reposts.SCHEME`: one tabulation hash per shingle instead of
   BLAKE2b): every stored sketch and its band keys recomputed from the stored text (:func:`upgrade_v3`).
+* 4: search indexes CJK character by character instead of by bigrams (:mod:`newsgrab.storetext` says why):
+  the index rebuilt from the stored titles and texts (:func:`upgrade_v4`); the band keys of new sketches are
+  staged in ``repost_keys_recent`` and merged into ``repost_keys`` in bulk (:mod:`newsgrab.storelinks`).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from . import reposts, storelinks
+from .storetext import _index_text
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "upgrade_v3"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "upgrade_v3", "upgrade_v4"]
 
 _UPGRADE_BATCH = 500  # rows read per round trip by the data migrations (constant memory)
+
+
+def _article_batches(conn: sqlite3.Connection, columns: str) -> Iterator[list[tuple]]:
+    """``(id, <columns>)`` of every article, in id order, :data:`_UPGRADE_BATCH` rows at a time."""
+    last = 0
+    while rows := conn.execute(
+        f"SELECT id, {columns} FROM articles WHERE id > ? ORDER BY id LIMIT ?", (last, _UPGRADE_BATCH)
+    ).fetchall():
+        yield rows
+        last = rows[-1][0]
 
 
 def upgrade_v3(conn: sqlite3.Connection) -> None:
@@ -28,17 +42,25 @@ def upgrade_v3(conn: sqlite3.Connection) -> None:
     every article's sketch and band keys are recomputed from its stored text, in batches. The repost links
     already stored (``duplicate_of``) are kept as they are: they are what earlier saves reported."""
     conn.execute("DELETE FROM repost_keys")
+    # A store migrated from version 1 by this code has the schema-4 staging table already (upgrade_v2 links
+    # through index_sketch, which stages keys there): emptied too, or every key would be in both tables.
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'repost_keys_recent'").fetchone():
+        conn.execute("DELETE FROM repost_keys_recent")
     conn.execute("DELETE FROM article_sketches")
-    last = 0
-    while True:
-        rows = conn.execute(
-            "SELECT id, text FROM articles WHERE id > ? ORDER BY id LIMIT ?", (last, _UPGRADE_BATCH)
-        ).fetchall()
-        if not rows:
-            return
-        sketches = [(id_, sk) for id_, text in rows if (sk := reposts.sketch(text)) is not None]
-        storelinks.insert_sketches(conn, sketches)
-        last = rows[-1][0]
+    for rows in _article_batches(conn, "text"):
+        storelinks.insert_sketches(conn, [(id_, sk) for id_, text in rows if (sk := reposts.sketch(text)) is not None])
+
+
+def upgrade_v4(conn: sqlite3.Connection) -> None:
+    """Data part of the version-4 migration: the search index text changes (CJK characters instead of
+    bigrams), so the contentless index is emptied and every article re-indexed from its stored title and text,
+    in batches. A delete must repeat the indexed text, so no row may keep the old derivation."""
+    conn.execute("INSERT INTO search(search) VALUES('delete-all')")
+    for rows in _article_batches(conn, "title, text"):
+        conn.executemany(
+            "INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)",
+            [(id_, _index_text(title), _index_text(text)) for id_, title, text in rows],
+        )
 
 
 # One list of SQL statements per schema version; MIGRATIONS[0] turns an empty file into version 1.
@@ -99,5 +121,8 @@ MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
     [*storelinks.SCHEMA_V2, storelinks.upgrade_v2],
     # 3: repost sketches of reposts.SCHEME 2, recomputed for the stored articles (links kept).
     [upgrade_v3],
+    # 4: search re-indexed with CJK character by character (storetext.py says why); new band keys staged in
+    # repost_keys_recent (storelinks.py says why).
+    [*storelinks.SCHEMA_V4, upgrade_v4],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -5,15 +5,21 @@ Internal to the store modules (:mod:`newsgrab.store`, :mod:`newsgrab.storelinks`
 ``content_hash``). Stdlib only, no SQL here.
 
 The index text is a *derived* text: FTS5's tokenizers do not split Chinese/Japanese/Korean into words, so
-each CJK run becomes its overlapping bigrams followed by the run's last character (so a one-character query,
-run as a prefix query, finds every occurrence), with Traditional characters folded to Simplified first
-(schema 2). The FTS table is contentless, so a delete recomputes this text from the article row: the
-derivation may only change together with a migration that rebuilds the index.
+each CJK run becomes its characters, one token each (schema 4; schemas 1-3 indexed overlapping bigrams), with
+Traditional characters folded to Simplified first (schema 2). A query for a word is a phrase of its
+characters. Why single characters: FTS5 pays per distinct term of a document and per term of a segment, and
+a Chinese text has about twice as many distinct bigrams as distinct characters; on the benchmark's 100k
+articles, bigrams cost 820 us of indexing per article and single characters 350 us (the store's largest cost),
+with search still well inside its goals (p50 11 ms, p99 70 ms). The price: a phrase of common characters
+reads their longer position lists, and, as for English words, punctuation between two runs does not break a
+phrase ("经济。发展" matches 经济发展). The FTS table is contentless, so a delete recomputes this text from
+the article row: the derivation may only change together with a migration that rebuilds the index.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 from datetime import datetime
@@ -64,7 +70,7 @@ def content_hash(text: str | None, *, nfkc: bool = False) -> str | None:
     return hashlib.sha256(norm.encode("utf-8")).hexdigest() if norm else None
 
 
-# Han (incl. extensions and compatibility), 々〆〇, kana, hangul. Matched after NFKC.
+# Han (incl. extensions and compatibility), 々〆〇, kana, hangul: the runs indexed character by character.
 _CJK_RUN = re.compile(
     "[\u1100-\u11ff\u3005-\u3007\u3040-\u309f\u30a0-\u30ff\u3130-\u318f\u31f0-\u31ff"
     "\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff\uff66-\uff9f"
@@ -74,18 +80,13 @@ _CJK_RUN = re.compile(
 _WORD = re.compile(r"[^\W_]+")
 
 
-def _bigrams(run: str) -> list[str]:
-    return [run[i : i + 2] for i in range(len(run) - 1)]
-
-
 def _grams(m: re.Match) -> str:
-    run = m.group()
-    return f" {' '.join(_bigrams(run) + [run[-1]])} "
+    return f" {' '.join(m.group())} "
 
 
 def _index_text(s: str | None, *, nfkc: bool = False) -> str:
-    """Text fed to FTS5: Traditional folded to Simplified (schema 2), then each CJK run -> its bigrams plus
-    the last character; other text unchanged."""
+    """Text fed to FTS5: Traditional folded to Simplified (schema 2), then each CJK run -> its characters,
+    space-separated (schema 4); other text unchanged."""
     if not s:
         return ""
     return _index_folded(to_simplified(s if nfkc else unicodedata.normalize("NFKC", s)))
@@ -94,15 +95,61 @@ def _index_text(s: str | None, *, nfkc: bool = False) -> str:
 def _index_folded(s: str) -> str:
     """:func:`_index_text` of a text already NFKC-normalised and folded (``to_simplified``): a caller that
     also needs the folded text (the repost sketch does) folds it once."""
+    if not s:
+        return ""
+    fast = _fast[0] if _fast else _load_fast()
+    return fast.index_folded(s) if fast is not None else _CJK_RUN.sub(_grams, s)
+
+
+def _index_folded_python(s: str) -> str:
+    """:func:`_index_folded` in Python: the reference the C version (``newsgrab._storefast``) is held to."""
     return _CJK_RUN.sub(_grams, s) if s else ""
+
+
+# The C index text and NFKC (_storefast.c) are ~15x faster. They are used only once this process has seen
+# them agree with the Python code: the index text on a text with every kind of CJK run (one character, long;
+# each range of _CJK_RUN and characters just outside them; 1-, 2- and 4-byte strings), because the search
+# index is contentless and a delete must recompute exactly the text that was indexed; NFKC on every character
+# it handles. NEWSGRAB_PURE_PYTHON=1 forces the Python code.
+_SELF_CHECK = (
+    "a中b 中国 中华人民共和国。ᄀᇿ\u10ff\u1200 々〆〇\u3004\u3008 ぁゟ゠ヿ ㄰㆏ㇰㇿ 㐀䶿 ꥠ꥿ 가힯ힰ퟿ 豈﫿 ｦﾟ\uff65\uffa0 𠀀𱍏\U00031350"
+    " \ud800x end。",
+    "plain English, no CJK at all",
+    "𠀋",
+)
+_fast: list = []  # [the _storefast module, or None], filled by the first _index_folded or _nfkc call
+
+
+def _load_fast():
+    module = None
+    if not os.environ.get("NEWSGRAB_PURE_PYTHON"):
+        try:
+            from . import _storefast
+
+            stable, mapped = _storefast.nfkc_tables()
+            # NFKC leaves the stable characters as they are, next to each other too, and maps the others so
+            stable_text = "".join(chr(c) for first, last in stable for c in range(first, last + 1))
+            mapped_text = "".join(map(chr, mapped))
+            if (
+                all(_storefast.index_folded(t) == _index_folded_python(t) for t in _SELF_CHECK)
+                and unicodedata.is_normalized("NFKC", stable_text)
+                and _storefast.nfkc(stable_text) is stable_text
+                and unicodedata.normalize("NFKC", mapped_text) == "".join(mapped.values())
+                and _storefast.nfkc(mapped_text + stable_text) == "".join(mapped.values()) + stable_text
+                and _storefast.nfkc("x\u0301") is None
+            ):
+                module = _storefast
+        except (ImportError, AttributeError):
+            module = None
+    _fast.append(module)
+    return module
 
 
 def _fts_query(query: str) -> str | None:
     """Turn what a user typed into a safe FTS5 query, or None when nothing searchable is left.
 
     Each whitespace-separated chunk is split into CJK runs and other text. A CJK run becomes a phrase of
-    its bigrams (a single character becomes a prefix query, matching every bigram that starts with it and
-    the run-final unigram); other text becomes a phrase of its words. All parts are AND-ed. Every term is
+    its characters; other text becomes a phrase of its words. All parts are AND-ed. Every term is
     double-quoted, so FTS5 operators typed by the user (``AND``, ``NEAR``, ``*``, ``:``, ``-``...) are
     searched as plain words or dropped, never interpreted.
     """
@@ -116,8 +163,7 @@ def _fts_query(query: str) -> str | None:
         pos = 0
         for m in _CJK_RUN.finditer(chunk):
             words(chunk[pos : m.start()])
-            run = m.group()
-            parts.append(f'"{run}"*' if len(run) == 1 else '"' + " ".join(_bigrams(run)) + '"')
+            parts.append('"' + " ".join(m.group()) + '"')
             pos = m.end()
         words(chunk[pos:])
     return " AND ".join(parts) if parts else None
@@ -139,7 +185,11 @@ def _parse_dt(s: str | None) -> datetime | None:
 
 
 def _nfkc(text: str) -> str:
-    # Most text is NFKC already, and checking is ~25x cheaper than normalising (measured on news text).
+    # Most English text is NFKC already, and checking is ~25x cheaper than normalising (measured on news
+    # text); Chinese text never is (full-width punctuation), and the C fast path normalises it ~40x faster.
+    fast = _fast[0] if _fast else _load_fast()
+    if fast is not None and (done := fast.nfkc(text)) is not None:
+        return done
     return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
