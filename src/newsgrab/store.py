@@ -144,10 +144,11 @@ class Store:
                 _use_wal(conn, busy_timeout)
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute("PRAGMA foreign_keys=ON")
-                # FTS5 merges re-read recent segments: a 16 MiB cache (a ceiling, not an allocation)
-                # instead of the 2 MiB default. 64 MiB was no faster (SQL of 20k inserts, interleaved:
-                # same CPU at 8, 16 and 64 MiB) and a long batch filled it: 60 MB more RSS in `clean`.
-                conn.execute("PRAGMA cache_size=-16384")
+                # FTS5 merges re-read recent segments: an 8 MiB cache (a ceiling, not an allocation)
+                # instead of the 2 MiB default. More was no faster (SQL of 20k inserts: same CPU at 8, 16
+                # and 64 MiB; store_bench 30k, alternating: 8 MiB 1,159 and 1,125 articles/s, 16 MiB 1,141 and
+                # 1,151) and a long batch fills it: 16 MiB was ~8 MB more RSS in `clean`, 64 MiB 60 MB.
+                conn.execute("PRAGMA cache_size=-8192")
                 conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             store._migrate()
         except BaseException:
