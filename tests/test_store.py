@@ -551,3 +551,18 @@ def test_normalize_url():
     assert normalize_url("https://User@Example.com/x") == "https://User@example.com/x"
     assert normalize_url("  ") is None and normalize_url(None) is None
     assert normalize_url("http://[::1") == "http://[::1"
+
+
+def test_lone_surrogates_in_a_callers_article_are_saved_as_replacement_characters(tmp_path):
+    # Extraction never makes them, but an Article built from a str decoded with surrogateescape holds them,
+    # and SQLite and OpenCC take valid UTF-8 only: a UnicodeEncodeError used to come out of save.
+    body = "".join(f"第{i}段：市政府宣布了新的交通计划，批评者认为\udcff资金来源不明。" for i in range(12))
+    with Store.open(tmp_path / "s.db") as st:
+        r = st.save(Article(title="標題\udcff", text=body, authors=["张\ud800三"], url="https://x.example/1"),
+                    Page(input="in\udcff", url="https://x.example/1", data=b"<p>x</p>"))
+        got = st.get(r.id).article
+        assert got.title == "標題\ufffd" and got.authors == ["张\ufffd三"] and "认为\ufffd资金" in got.text
+        assert [s.id for s in st.search("资金来源")] == [r.id]
+        st.update_article(r.id, Article(title="新\ud800", text=body + "补充\udcff。", url="https://x.example/1"))
+        assert st.get(r.id).article.title == "新\ufffd"
+        assert st.integrity_check() == []

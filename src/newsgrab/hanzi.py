@@ -45,4 +45,7 @@ def to_simplified(text: str | None) -> str:
     """
     if not text or not has_han(text):
         return text or ""
-    return _converter().convert(text)
+    try:
+        return _converter().convert(text)
+    except UnicodeEncodeError:  # a lone surrogate: OpenCC takes UTF-8 only; one U+FFFD each keeps the length
+        return _converter().convert(re.sub("[\ud800-\udfff]", "\ufffd", text))

@@ -271,6 +271,7 @@ class Store:
     def update_article(self, id: int, article: Article) -> StoredArticle:
         """Replace the extracted fields of article ``id`` (``reclean``); the raw page is kept.
         Re-indexes search and the URL table. Raises KeyError when there is no such article."""
+        article = storewrite._valid_article(article)
         with self._write() as conn:
             old = conn.execute(
                 "SELECT a.title, a.text, a.input, r.url FROM articles a"
@@ -300,6 +301,7 @@ class Store:
     def replace_page(self, id: int, article: Article, page: Page) -> StoredArticle:
         """``--refresh`` found a changed article: store ``article`` and ``page`` in place of what ``id`` holds
         (same id, re-indexed), keeping the replaced version in :meth:`history`. KeyError if no such id."""
+        article = storewrite._valid_article(article)
         row = _prepare(article, page)
         with self._write() as conn:
             storelinks.replace_page(conn, id, article, page, row)

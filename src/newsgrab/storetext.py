@@ -196,6 +196,12 @@ def _nfkc(text: str) -> str:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def _valid_utf8(s: str | None) -> str | None:
+    """``s`` with lone surrogates (a str made with surrogateescape) replaced by U+FFFD: SQLite and OpenCC take
+    valid UTF-8 only. Extraction never makes them; a caller's own Article may hold them."""
+    return _SURROGATE.sub("\ufffd", s) if s and _SURROGATE.search(s) else s
+
+
 def _storable(s: str) -> str:
     """SQLite takes valid UTF-8 only: a file name's undecodable bytes (os.fsdecode keeps them as lone
     surrogates) are stored as ``\\xNN``, the way newsgrab prints them."""

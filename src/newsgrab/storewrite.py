@@ -9,6 +9,7 @@ each ``save_many``: see why there.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import threading
@@ -28,6 +29,7 @@ from .storetext import (
     _now,
     _storable,
     _url_keys,
+    _valid_utf8,
     content_hash,
 )
 
@@ -80,6 +82,7 @@ def _prepare(article: Article, page: Page, compressed: Future[bytes] | None = No
     """The CPU work of a save (compression, hashing, index text, sketch), done outside the transaction.
     ``compressed``: the page's bytes are being compressed in a thread (save_many), taken last."""
     data = page.data or b""
+    article = _valid_article(article)
     text = _nfkc(article.text or "")  # once, for the hash, the index and the sketch
     folded = to_simplified(text)  # once too (OpenCC): the index and the sketch both compare Simplified text
     row = _Row(
@@ -94,6 +97,20 @@ def _prepare(article: Article, page: Page, compressed: Future[bytes] | None = No
     row.raw = (blob, len(data), page.url, page.content_type, _iso(page.fetched_at), page.etag, page.last_modified,
                _storable(page.input or ""))
     return row
+
+
+_TEXT_FIELDS = ("url", "canonical_url", "title", "site_name", "source", "language", "text", "markdown")
+
+
+def _valid_article(a: Article) -> Article:
+    """``a``, or a copy with lone surrogates replaced in its strings (see storetext._valid_utf8): saved, not a
+    UnicodeEncodeError out of SQLite or OpenCC."""
+    fixed = {name: _valid_utf8(getattr(a, name)) for name in _TEXT_FIELDS}
+    fixed = {name: v for name, v in fixed.items() if v is not getattr(a, name)}
+    authors = [_valid_utf8(x) for x in a.authors or []]
+    if authors != list(a.authors or []):
+        fixed["authors"] = authors
+    return dataclasses.replace(a, **fixed) if fixed else a
 
 
 def _article_values(a: Article) -> tuple:
