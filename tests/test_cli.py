@@ -7,17 +7,16 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
-from conftest import SRC, cli_env, json_objects, jsonl
+from conftest import cli_env, json_objects, jsonl
 from hypothesis import given
 from hypothesis import strategies as st
 from httpserver import Reply, redirect

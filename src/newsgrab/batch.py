@@ -5,9 +5,7 @@ thin typer layer); no typer here.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import Any
 from . import __version__
 from .config import Settings
 from .errors import NewsgrabError, UsageError
+from .export import AtomicFile
 
 __all__ = ["parse_since", "discover_urls", "stored_urls", "open_warc", "with_failures", "export_warc"]
 
@@ -113,20 +112,12 @@ def export_warc(store: Any, out: Path | None) -> tuple[int, str]:
             target = target / "articles.warc.gz"
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".newsgrab-", suffix=".tmp")
+            out_file = AtomicFile(target, binary=True)
         except OSError as e:
             raise UsageError(f"--out {out}: {(e.strerror or str(e)).lower()}") from None
-        try:
-            with os.fdopen(fd, "wb") as f:
-                writer = WarcWriter(f, gzip=target.name.lower().endswith(".gz"), filename=target.name)
-                n = _write_pages(store, writer)
-            os.replace(tmp, target)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        with out_file as f:
+            writer = WarcWriter(f, gzip=target.name.lower().endswith(".gz"), filename=target.name)
+            n = _write_pages(store, writer)
         return n, str(target)
     finally:
         if store is not None:

@@ -17,7 +17,7 @@ import re
 import tempfile
 import unicodedata
 from pathlib import Path
-from typing import Any, Iterable, TextIO
+from typing import IO, Any, Iterable, TextIO
 
 from .console import safe_terminal_text
 
@@ -235,19 +235,35 @@ def _markdown_document(record: Any) -> str:
     return "".join(parts)
 
 
-def _write_atomic(path: Path, content: str) -> None:
-    # Write beside the target and rename, so an interrupted export never leaves a truncated file behind.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".newsgrab-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(content)
-        os.replace(tmp, path)
-    except BaseException:
+class AtomicFile:
+    """A new file beside ``path`` that takes its place when the ``with`` block ends without an error and is
+    removed when it ends with one, so an interrupted export never leaves a truncated file behind. Creating
+    it raises OSError (a folder that cannot be written) before anything is written."""
+
+    def __init__(self, path: Path, *, binary: bool = False) -> None:
+        self.path = path
+        fd, self.tmp = tempfile.mkstemp(dir=path.parent, prefix=".newsgrab-", suffix=".tmp")
+        self.file: IO = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+
+    def __enter__(self) -> IO:
+        return self.file
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+            self.file.close()
+            if exc_type is None:
+                os.replace(self.tmp, self.path)
+        finally:
+            if exc_type is not None or os.path.exists(self.tmp):
+                try:
+                    os.unlink(self.tmp)
+                except OSError:
+                    pass
+
+
+def _write_atomic(path: Path, content: str) -> None:
+    with AtomicFile(path) as f:
+        f.write(content)
 
 
 def export_markdown(records: Iterable[Any], folder: str | os.PathLike) -> list[Path]:
