@@ -211,3 +211,20 @@ def test_export_markdown_does_not_write_through_symlinks(tmp_path):
     export_markdown([rec(1, "Same", text="new")], out)
     assert target.read_text() == "keep me"
     assert not (out / "1-same.md").is_symlink()
+
+
+def test_atomic_file_replaces_on_success_and_leaves_the_old_file_on_failure(tmp_path):
+    from newsgrab.export import AtomicFile
+
+    target = tmp_path / "out.warc.gz"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError):
+        with AtomicFile(target, binary=True) as f:
+            f.write(b"half of a new file")
+            raise RuntimeError("killed half-way")
+    assert target.read_bytes() == b"old" and os.listdir(tmp_path) == ["out.warc.gz"]
+    with AtomicFile(target, binary=True) as f:
+        f.write(b"new")
+    assert target.read_bytes() == b"new" and os.listdir(tmp_path) == ["out.warc.gz"]
+    with pytest.raises(OSError):
+        AtomicFile(tmp_path / "missing-folder" / "x.md")  # before anything is written
