@@ -531,3 +531,16 @@ def test_idn_host_is_a_url():
     # No DNS for this name here (or anywhere: .invalid is reserved); it must fail as a lookup, not a parse.
     message = error_of(fetch1("http://bücher.invalid/seite", timeout=2))
     assert message.startswith(("cannot connect", "timed out"))
+
+
+def test_the_environments_proxy_is_used(http_server, monkeypatch):
+    # A newsroom behind a proxy: HTTP_PROXY must be honoured (a transport of our own would turn it off).
+    page = "<html><head><title>Via proxy</title></head><body><p>x</p></body></html>"
+    http_server.route("http://news.invalid/a", Reply(body=page))  # a proxy gets the absolute URL
+    monkeypatch.setenv("HTTP_PROXY", http_server.base_url)
+    monkeypatch.setenv("http_proxy", http_server.base_url)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    r = fetch1("http://news.invalid/a", ignore_robots=True)
+    assert r.page is not None, r.error
+    assert r.page.data == page.encode() and http_server.hits("http://news.invalid/a") == 1
