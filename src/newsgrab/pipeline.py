@@ -30,7 +30,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import queue
-import sys
 import threading
 import time
 from collections import deque
@@ -41,6 +40,7 @@ from typing import Any, BinaryIO, Iterable, Iterator
 from .config import Settings
 from .errors import NoContentError, StoreError
 from .models import Article, Page
+from .workers import trim_heap
 
 __all__ = ["Outcome", "STATUSES", "clean_paths", "clean_inputs", "fetch_urls", "reclean", "extract_page"]
 
@@ -129,7 +129,7 @@ def _extract_task(
         return "error", "internal error: " + _short(e)
     finally:
         if isinstance(data, bytes) and len(data) >= _TRIM_BYTES:
-            _trim_heap()
+            trim_heap()
     if save is None:
         return "ok", article
     try:
@@ -143,25 +143,6 @@ def _extract_task(
 
 
 _TRIM_BYTES = 512 * 1024  # after a page this big, hand the freed heap back to the OS
-_malloc_trim: Any = None
-
-
-def _trim_heap() -> None:
-    """glibc keeps what a big page's parse freed (the DOM, the text copies) as heap it will not give back, so
-    a worker's RSS stays at the high-water mark of the biggest page it has seen; ``malloc_trim(0)`` returns the
-    free pages. A no-op where there is no glibc."""
-    global _malloc_trim
-    if _malloc_trim is None:
-        _malloc_trim = False
-        try:
-            import ctypes
-
-            if sys.platform.startswith("linux"):
-                _malloc_trim = ctypes.CDLL(None).malloc_trim  # the C library this process already runs on
-        except (OSError, AttributeError, ImportError):
-            _malloc_trim = False
-    if _malloc_trim:
-        _malloc_trim(0)
 
 
 def extract_page(page: Page) -> Article:
@@ -345,8 +326,9 @@ class _Extractors:
     /dev/shm, a sandbox, a ``__main__`` that cannot be re-imported) and extraction goes on in-process.
     """
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, wake: threading.Event | None = None) -> None:
         self.workers = workers
+        self.wake = wake  # set when a result is in (see _extract_stream)
         self.disabled = workers <= 1
         self.pool: Any = None  # a newsgrab.workers.Workers
         self.results = 0  # results the current pool has delivered
@@ -402,8 +384,6 @@ class _Extractors:
         if entry.future is not None and self.wake is not None:
             entry.future.add_done_callback(self._wake)
 
-    wake: threading.Event | None = None  # set when a result is in (see _extract_stream)
-
     def _wake(self, _future: futures.Future) -> None:
         self.wake.set()  # type: ignore[union-attr]
 
@@ -446,12 +426,11 @@ def _extract_stream(source: Any, workers: int, prepare: bool = False, page_timeo
     window: deque[_Entry] = deque()
     window_bytes = 0
     pooled = False  # a page has gone to the process pool
-    ex = _Extractors(workers)
     # Set by the source when an input arrives and by every finished extraction: with room in the window,
     # the wait for the head page also ends when the next input comes (fetch: a download that finishes),
     # so the workers are not left without pages while the head is still being extracted.
     wake: threading.Event | None = getattr(source, "wake", None)
-    ex.wake = wake
+    ex = _Extractors(workers, wake)
 
     try:
         while True:
@@ -640,7 +619,7 @@ def _commit(store: Any, pending: list[_Done]) -> list[Outcome]:
     articles = sum(1 for d in pending if d.article is not None)
     pending.clear()
     if articles:
-        _trim_heap()
+        trim_heap()
     return outcomes
 
 

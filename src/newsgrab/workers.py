@@ -37,7 +37,7 @@ from collections import deque
 from concurrent import futures
 from typing import Any, BinaryIO, Callable, Iterable
 
-__all__ = ["Workers", "BrokenWorkers", "worker_main", "tune_malloc"]
+__all__ = ["Workers", "BrokenWorkers", "worker_main", "tune_malloc", "trim_heap"]
 
 _HEADER = 8  # bytes of the frame length
 # Tasks written to a worker ahead of its results: with one, a worker idled between two pages for as long as its
@@ -86,6 +86,33 @@ def _write_frame(stream: BinaryIO, payload: bytes) -> None:
 MMAP_THRESHOLD = 256 * 1024  # bytes: glibc serves allocations this big and bigger with mmap, always
 
 
+_libc_functions: dict[str, Any] = {}
+
+
+def _libc(name: str) -> Any:
+    """The glibc function ``name`` of this process's own C library, or None (not Linux, not glibc)."""
+    if name not in _libc_functions:
+        fn = None
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                fn = getattr(ctypes.CDLL(None), name)
+            except (OSError, AttributeError, ImportError):
+                fn = None
+        _libc_functions[name] = fn
+    return _libc_functions[name]
+
+
+def trim_heap() -> None:
+    """glibc keeps what a big page's parse freed (the DOM, the text copies) as heap it will not give back, so
+    a process's RSS stays at the high-water mark of the biggest page it has seen; ``malloc_trim(0)`` returns
+    the free pages. A no-op where there is no glibc."""
+    malloc_trim = _libc("malloc_trim")
+    if malloc_trim is not None:
+        malloc_trim(0)
+
+
 def tune_malloc() -> None:
     """Make glibc give big buffers back to the system as soon as they are freed.
 
@@ -97,16 +124,9 @@ def tune_malloc() -> None:
     hold (a 3,000-page ``clean`` with MALLOC_MMAP_THRESHOLD_ set: 172-180 MB summed peak RSS against 180-182;
     a small gain, near the noise of one run). Process-wide; a no-op without glibc.
     """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        mallopt = ctypes.CDLL(None).mallopt
-        mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-        mallopt(-3, MMAP_THRESHOLD)  # M_MMAP_THRESHOLD
-    except (OSError, AttributeError, ImportError, ValueError):
-        pass
+    mallopt = _libc("mallopt")
+    if mallopt is not None:
+        mallopt(-3, MMAP_THRESHOLD)  # M_MMAP_THRESHOLD (two C ints: ctypes' default conversion)
 
 
 # --------------------------------------------------------------------------------------------- worker side

@@ -81,6 +81,17 @@ def _from_html(html: str, url: str | None, fetched_at: datetime | None) -> Artic
         release(root)
 
 
+def _blocks_of(html: str, title: str | None = None) -> list[Block]:
+    """The article blocks of a second document (an articleBody in HTML, the page without <noscript> tags),
+    before filtering. ``title``: pick the titled story and keep the standfirst, as for the page itself."""
+    _, root, texty = parse(html)
+    try:
+        top, parts = find_article(root, texty, 0, title)
+        return render_blocks(parts, top.text_len, find_lead(parts) if title else None)
+    finally:
+        release(root)
+
+
 def _article(head, root, texty, url: str | None, fetched_at: datetime | None, html: str = "") -> Article:
     meta = read_metadata(head, url, fetched_at)
     top, parts = find_article(root, texty, head.article_count, meta.title, len(head.h1s))
@@ -97,20 +108,14 @@ def _article(head, root, texty, url: str | None, fetched_at: datetime | None, ht
         body = embedded_body(head.json_state, max(_THIN, 2 * len(text)))
     if body and (len(text) < _THIN or len(body) > 2 * len(text) + 200):
         if looks_like_html(body):
-            _, sub_root, sub_texty = parse(body)
-            sub_top, sub_parts = find_article(sub_root, sub_texty)
-            body_blocks = render_blocks(sub_parts, sub_top.text_len)
-            release(sub_root)
+            body_blocks = _blocks_of(body)
         else:
             body_blocks = [Block("p", p.strip()) for p in body.split("\n") if p.strip()]
         blocks = filter_blocks(body_blocks, meta.title)
         text, markdown = to_text(blocks), to_markdown(blocks)
     if len(text) < _THIN and (page := noscript_page(html)) is not None:
         # Script-rendered pages keep the story for readers without JavaScript in <noscript>.
-        _, ns_root, ns_texty = parse(page)
-        ns_top, ns_parts = find_article(ns_root, ns_texty, 0, meta.title)
-        ns_blocks = filter_blocks(render_blocks(ns_parts, ns_top.text_len, find_lead(ns_parts)), meta.title)
-        release(ns_root)
+        ns_blocks = filter_blocks(_blocks_of(page, meta.title), meta.title)
         if len(to_text(ns_blocks)) > len(text):
             blocks = ns_blocks
             text, markdown = to_text(blocks), to_markdown(blocks)
