@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from newsgrab.encoding import charset_from_content_type, decode, normalize_label
+from newsgrab.encoding import charset_from_content_type, decode, decode_source, normalize_label
 
 GBK_TEXT = "<p>朱镕基总理说：我们的工作是为人民服务。恒、堃、喆、裏都是常见的人名用字。</p>"
 BIG5_TEXT = "<p>臺灣的裏面有很多人喜歡吃東西，這是我們的生活，也是我們的文化。</p>"
@@ -49,6 +49,31 @@ def test_utf16_bom(bom, codec, expected):
     text, charset = decode(bom + page.encode(codec))
     assert charset == expected
     assert text == page
+
+
+@pytest.mark.parametrize("data", [
+    _page("<p>中文 café</p>").encode("utf-8"),
+    b"<p>plain ascii</p>",
+    codecs.BOM_UTF8 + _page("<p>中文</p>").encode("utf-8"),
+    _page("<p>中文</p>").encode("utf-16-le"),
+    codecs.BOM_UTF16_BE + _page("<p>中文</p>").encode("utf-16-be"),
+    _page("<p>中文\x00内容</p>").encode("utf-8"),
+    "<p>中文内容".encode("utf-8")[:-1],
+    _page('<meta charset="gbk"><p>中文内容，政府工作报告</p>').encode("gbk"),
+    "café crème".encode("utf-8") + b"\xe9",
+])
+def test_decode_source_is_decode_plus_the_bytes_when_they_are_the_text(data):
+    text, charset, utf8 = decode_source(data)
+    assert (text, charset) == decode(data)
+    if utf8 is not None:
+        assert utf8 == text.encode("utf-8") == data  # lexbor may parse them in place of the text
+    # Handed back exactly when the page is BOM-less, NUL-less, valid UTF-8.
+    plain_utf8 = b"\x00" not in data and not data.startswith(codecs.BOM_UTF8)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        plain_utf8 = False
+    assert (utf8 is not None) == plain_utf8
 
 
 def test_utf16_without_bom_is_sniffed():

@@ -55,6 +55,20 @@ def test_bytes_and_str_give_the_same_article():
     assert a.language == "en"
 
 
+def test_bytes_parsed_as_they_are_match_the_text_when_the_guard_cuts():
+    # UTF-8 bytes go to lexbor as they are, unless the guard changed the text (here: a tag with more
+    # attributes than guard.MAX_ATTRS): then the cut text must be what is parsed, not the bytes.
+    from newsgrab.extraction.guard import MAX_ATTRS
+
+    # (The cut takes the `hidden` past the limit away, so the paragraph shows; parsed uncut, it would not.)
+    attrs = " ".join(f'data-a{i}="中"' for i in range(MAX_ATTRS + 50))
+    page = PAGE.replace(f"<p>{PARA2}</p>", f"<p {attrs} hidden>{PARA2}</p>", 1)
+    assert page != PAGE
+    from_bytes = extract(page.encode("utf-8"), url="https://x.example/a")
+    assert from_bytes == extract(page, url="https://x.example/a")
+    assert PARA2 in from_bytes.text
+
+
 def test_article_field_types():
     a = extract(PAGE)
     assert [f.name for f in fields(Article)] == [

@@ -25,7 +25,7 @@ from __future__ import annotations
 import codecs
 import re
 
-__all__ = ["decode", "charset_from_content_type", "normalize_label"]
+__all__ = ["decode", "decode_source", "charset_from_content_type", "normalize_label"]
 
 _PRESCAN = 4096  # where <meta charset> must be (WHATWG scans 1 KiB; real pages put it a bit later)
 _SAMPLE = 65536  # what detection and the plausibility score look at
@@ -137,6 +137,22 @@ def decode(data: bytes, content_type: str | None = None) -> tuple[str, str]:
     if b"\x00" in data and "\x00" in text:
         text = text.replace("\x00", "")
     return text, charset
+
+
+def decode_source(data: bytes, content_type: str | None = None) -> tuple[str, str, bytes | None]:
+    """`decode`, plus the page's own bytes when they are exactly the text's UTF-8 (valid UTF-8 with no BOM
+    and no NUL: most pages), else None. A parser that reads UTF-8 can take those bytes as they are instead
+    of encoding the text back: that encoding costs a fifth of a lexbor parse."""
+    data = bytes(data)
+    # Such bytes take decode()'s fast path: a BOM, a UTF-16 label or UTF-16 sniffing needs a NUL or
+    # bytes that are not UTF-8, except the UTF-8 BOM, which decode() strips.
+    if b"\x00" not in data and not data.startswith(codecs.BOM_UTF8):
+        try:
+            return data.decode("utf-8"), "utf-8", data
+        except UnicodeDecodeError:
+            pass
+    text, charset = decode(data, content_type)
+    return text, charset, None
 
 
 def _decode(data: bytes, content_type: str | None) -> tuple[str, str]:

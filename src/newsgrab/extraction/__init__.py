@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 from datetime import datetime
 
-from ..encoding import decode
+from ..encoding import decode_source
 from ..errors import NoContentError
 from ..models import Article
 from .clean import filter_blocks
@@ -45,8 +45,9 @@ def extract(
     `data` is the page as bytes (newsgrab decides the charset; `content_type` is the HTTP header when
     there was one) or as an already decoded str. `fetched_at` resolves relative dates (3小时前).
     """
+    utf8 = None  # the page's bytes when they are exactly `text` in UTF-8: lexbor reads them as they are
     if isinstance(data, (bytes, bytearray, memoryview)):
-        text, _charset = decode(bytes(data), content_type)  # (decode drops NUL characters)
+        text, _charset, utf8 = decode_source(data, content_type)  # (decode drops NUL characters)
     elif isinstance(data, str):
         text = data.replace("\x00", "") if "\x00" in data else data
     else:
@@ -62,7 +63,7 @@ def extract(
         if paused:
             gc.disable()
         try:
-            article = _from_html(text, url, fetched_at)
+            article = _from_html(text, url, fetched_at, utf8)
         finally:
             if paused:
                 gc.enable()
@@ -73,8 +74,8 @@ def extract(
     return article
 
 
-def _from_html(html: str, url: str | None, fetched_at: datetime | None) -> Article:
-    head, root, texty = parse(html)
+def _from_html(html: str, url: str | None, fetched_at: datetime | None, utf8: bytes | None = None) -> Article:
+    head, root, texty = parse(html, utf8)
     try:
         return _article(head, root, texty, url, fetched_at, html)
     finally:

@@ -115,11 +115,13 @@ class Head:
     json_state: list[str] = field(default_factory=list)  # embedded app state (<script type=application/json>)
 
 
-def parse(html: str) -> tuple[Head, El, list[El]]:
+def parse(html: str, utf8: bytes | None = None) -> tuple[Head, El, list[El]]:
     """Parse `html` once; return its metadata sources, a measured light copy of the body, and the
-    elements of that copy that hold some text (bottom-up order), which is all scoring looks at."""
-    html = cap_html(html)
-    tree = LexborHTMLParser(html)
+    elements of that copy that hold some text (bottom-up order), which is all scoring looks at.
+    `utf8`, when given, must be exactly `html` encoded in UTF-8 (encoding.decode_source): lexbor parses
+    UTF-8, and handing it a str makes selectolax encode the whole page first."""
+    capped = cap_html(html)
+    tree = LexborHTMLParser(utf8 if utf8 is not None and capped is html else capped)
     fast = _fast_module()
     body = tree.body
     if fast is not None and tree.root is not None:
