@@ -133,3 +133,40 @@ def test_a_select_of_tens_of_thousands_of_options_keeps_the_first_and_the_text()
     assert len(tree.css("option")) == guard.MAX_OPTIONS
     assert "choice 39999" in tree.body.text()
     assert "sea wall on Tuesday" in newsgrab.extract(html.encode()).text
+
+
+# -- the same scan on the page's UTF-8 bytes (dom.parse hands lexbor the bytes when the guard has nothing to cut)
+
+
+def _to_bytes_spans(html: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    return [(len(html[:a].encode()), len(html[:b].encode())) for a, b in spans]
+
+
+@needs_c
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_PIECES, max_size=60).map("".join), st.integers(min_value=0, max_value=4), st.integers(0, 2))
+def test_the_scan_of_the_utf8_bytes_finds_the_same_spans(html, limit, max_options):
+    data = html.encode()
+    assert _tagscan.cuts(data, limit, max_options) == _to_bytes_spans(html, _tagscan.cuts(html, limit, max_options))
+    assert _tagscan.count_lt(data) == html.count("<")
+
+
+@needs_c
+@pytest.mark.parametrize("html", [
+    "",
+    "<p>中文 “quotes” 👍</p>" * 3,
+    "<div " + " ".join(f"a{i}=中" for i in range(guard.MAX_ATTRS + 1)) + ">x</div>",  # an attribute to cut
+    "<select>" + "<option>é" * (guard.MAX_OPTIONS + 1) + "</select>",  # an option to cut
+    "<br>" * guard.MAX_TAGS,  # too many tags
+    "<div>" * 20_000 + "deep",  # too deep for lexbor's stack walks: the text's tags are dropped
+    "<div>" * 18_000 + "</div>" * 17_900,  # many tags, few left open: nothing to drop
+])
+def test_bytes_are_judged_unchanged_exactly_when_the_text_is(html):
+    unchanged = guard.cap_html(html) is html
+    # (False only ever means "cap the text": a deep page may come back unchanged from cap_html anyway.)
+    assert guard.leaves_unchanged(html, html.encode()) == unchanged
+
+
+def test_without_the_extension_the_text_is_always_capped(monkeypatch):
+    monkeypatch.setattr(guard, "_tagscan", None)
+    assert guard.leaves_unchanged("<p>x</p>", b"<p>x</p>") is False

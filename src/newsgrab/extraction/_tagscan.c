@@ -256,14 +256,28 @@ static PyObject *py_cuts(PyObject *self, PyObject *args)
 {
     PyObject *html;
     Py_ssize_t limit, max_options;
-    if (!PyArg_ParseTuple(args, "Unn", &html, &limit, &max_options))
+    if (!PyArg_ParseTuple(args, "Onn", &html, &limit, &max_options))
         return NULL;
+    const void *data;
+    Py_ssize_t n;
+    int kind;
+    if (PyUnicode_Check(html)) {
+        data = PyUnicode_DATA(html);
+        n = PyUnicode_GET_LENGTH(html);
+        kind = PyUnicode_KIND(html);
+    } else if (PyBytes_Check(html)) {
+        /* UTF-8: every byte of a non-ASCII character is >= 0x80, and the scan decides on ASCII alone, so
+         * it finds the same tags as in the decoded text, at byte offsets (and with memchr). */
+        data = PyBytes_AS_STRING(html);
+        n = PyBytes_GET_SIZE(html);
+        kind = PyUnicode_1BYTE_KIND;
+    } else {
+        PyErr_SetString(PyExc_TypeError, "cuts() takes str or bytes");
+        return NULL;
+    }
     PyObject *cuts = PyList_New(0);
     if (!cuts)
         return NULL;
-    const void *data = PyUnicode_DATA(html);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(html);
-    int kind = PyUnicode_KIND(html);
     int r = kind == PyUnicode_1BYTE_KIND ? scan1(data, n, limit, max_options, cuts)
           : kind == PyUnicode_2BYTE_KIND ? scan2(data, n, limit, max_options, cuts)
                                          : scan4(data, n, limit, max_options, cuts);
@@ -274,10 +288,36 @@ static PyObject *py_cuts(PyObject *self, PyObject *args)
     return cuts;
 }
 
+/* The number of '<' in UTF-8 bytes: str.count("<") of the decoded text (on text with any character past
+ * Latin-1, str.count cannot use memchr), 8 bytes at a time. */
+static PyObject *py_count_lt(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    if (!PyBytes_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "count_lt() takes bytes");
+        return NULL;
+    }
+    const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(arg);
+    Py_ssize_t n = PyBytes_GET_SIZE(arg), lt = 0, i = 0;
+    const uint64_t ones = 0x0101010101010101ULL, low7 = 0x7f7f7f7f7f7f7f7fULL;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        uint64_t x = w ^ (ones * '<'); /* a zero byte where w has '<' */
+        /* 0x80 in exactly the zero bytes of x (no false hits: no carries cross bytes) */
+        uint64_t zero = ~(((x & low7) + low7) | x | low7);
+        lt += (Py_ssize_t)(((zero >> 7) * ones) >> 56); /* the sum of the 0/1 bytes lands in the top byte */
+    }
+    for (; i < n; i++)
+        lt += p[i] == '<';
+    return PyLong_FromSsize_t(lt);
+}
+
 static PyMethodDef methods[] = {
     {"cuts", py_cuts, METH_VARARGS,
      "cuts(html, max_attrs, max_options): [(start, end)] spans to cut: attributes past max_attrs on a tag, "
-     "options past max_options in a select"},
+     "options past max_options in a select. html is str (spans in code points) or UTF-8 bytes (in bytes)"},
+    {"count_lt", py_count_lt, METH_O, "count_lt(utf8): the number of '<' in the bytes"},
     {NULL, NULL, 0, NULL},
 };
 

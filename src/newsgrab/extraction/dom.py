@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser
 
-from .guard import cap_html
+from .guard import cap_html, leaves_unchanged
 from .tables import BLOCK_TAGS, INLINE_TAGS
 
 __all__ = ["El", "Head", "parse", "release", "MAX_DEPTH"]
@@ -120,8 +120,10 @@ def parse(html: str, utf8: bytes | None = None) -> tuple[Head, El, list[El]]:
     elements of that copy that hold some text (bottom-up order), which is all scoring looks at.
     `utf8`, when given, must be exactly `html` encoded in UTF-8 (encoding.decode_source): lexbor parses
     UTF-8, and handing it a str makes selectolax encode the whole page first."""
-    capped = cap_html(html)
-    tree = LexborHTMLParser(utf8 if utf8 is not None and capped is html else capped)
+    if utf8 is not None and leaves_unchanged(html, utf8):
+        tree = LexborHTMLParser(utf8)
+    else:
+        tree = LexborHTMLParser(cap_html(html))
     fast = _fast_module()
     body = tree.body
     if fast is not None and tree.root is not None:

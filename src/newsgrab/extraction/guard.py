@@ -30,7 +30,7 @@ import os
 import re
 from typing import Any
 
-__all__ = ["cap_html", "MAX_DEPTH", "MAX_CHARS", "MAX_TAGS", "MAX_ATTRS", "MAX_OPTIONS"]
+__all__ = ["cap_html", "leaves_unchanged", "MAX_DEPTH", "MAX_CHARS", "MAX_TAGS", "MAX_ATTRS", "MAX_OPTIONS"]
 
 MAX_DEPTH = 400  # open elements; real pages stay under ~100
 MAX_CHARS = 10 * 1024 * 1024  # characters of markup (fetch caps bodies at 10 MiB too); ~2 s of extraction
@@ -127,6 +127,26 @@ def cap_html(html: str) -> str:
         return html
     drops = _deep_tags(html)
     return _cut(html, drops) if drops else html
+
+
+def leaves_unchanged(html: str, utf8: bytes) -> bool:
+    """True when ``cap_html(html)`` would return ``html`` unchanged, judged on ``utf8``, which must be exactly
+    ``html`` in UTF-8 (encoding.decode_source). False means "cap the text", not that it changes.
+
+    The same tests as cap_html, on bytes: a '<' is one byte in UTF-8 and the tag scan decides on ASCII
+    characters alone (every byte of any other character is >= 0x80), so the counts and the tags found are
+    the same, and in bytes the scan runs on memchr: 0.1 of a parse instead of 0.25 on the text of a page
+    with a character past Latin-1 (curly quotes suffice).
+    """
+    if _tagscan is None or len(html) > MAX_CHARS:
+        return False
+    tags = _tagscan.count_lt(utf8)
+    if tags >= MAX_TAGS or (tags > 1 and _tagscan.cuts(utf8, MAX_ATTRS, MAX_OPTIONS)):
+        return False
+    if tags <= MAX_DEPTH or tags * tags <= _WORK:
+        return True
+    opening = tags - utf8.count(b"</")
+    return opening <= MAX_DEPTH or tags * opening <= _WORK
 
 
 def _cut(html: str, spans: list[tuple[int, int]]) -> str:
