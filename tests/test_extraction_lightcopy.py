@@ -47,6 +47,23 @@ needs_c = pytest.mark.skipif(fast is None, reason="C extension not available")
 
 
 @needs_c
+def test_node_fields_are_read_directly_after_the_layout_check():
+    # The self-check at load has compared lexbor's node struct with its accessors: the walks read fields.
+    tree = LexborHTMLParser("<html><body>" + "<div class=a id=b><p>t<br>u</p><!-- c --></div>" * 10 + "</body></html>")
+    assert fast.check_layout(tree.root.mem_id) is True
+    # A tree too small to tell anything is no evidence: the accessors are used again.
+    assert fast.check_layout(LexborHTMLParser("<p>x</p>").body.mem_id) is False
+    try:
+        root, texty = dom.El("body", "", None, None), []
+        fast.copy(tree.body.mem_id, root, texty)  # the accessor path still copies alike
+        expected_root, expected_texty = dom.El("body", "", None, None), []
+        dom._copy(tree.body, expected_root, 0, False, expected_texty)
+        assert dom.signature(root) == dom.signature(expected_root)
+    finally:
+        assert fast.check_layout(tree.root.mem_id) is True
+
+
+@needs_c
 @pytest.mark.parametrize("page", sorted(GOLDEN.glob("*.html")), ids=lambda p: p.stem)
 def test_golden_pages_copy_alike(page):
     python, c = _both(dom.cap_html(decode(page.read_bytes())[0]))

@@ -50,9 +50,19 @@ typedef uintptr_t (*tag_id_fn)(lxb_dom_node_t *);
 typedef const lxb_char_t *(*name_fn)(void *, size_t *);
 typedef void *(*attr_fn)(void *);
 
-static node_fn first_child, next_sibling, parent_of;
-static type_fn node_type;
-static tag_id_fn tag_id;
+static node_fn fn_first_child, fn_next_sibling, fn_parent_of;
+static type_fn fn_node_type;
+static tag_id_fn fn_tag_id;
+/* The tree is walked through lexbor's exported accessors until check_layout() has seen the struct above
+ * give the same answers on every node of a parsed page: then the fields are read directly. Five calls
+ * into another library per node were a tenth of a parse on each of the two walks. */
+static int direct_fields;
+
+static inline lxb_dom_node_t *first_child(lxb_dom_node_t *n) { return direct_fields ? n->first_child : fn_first_child(n); }
+static inline lxb_dom_node_t *next_sibling(lxb_dom_node_t *n) { return direct_fields ? n->next : fn_next_sibling(n); }
+static inline lxb_dom_node_t *parent_of(lxb_dom_node_t *n) { return direct_fields ? n->parent : fn_parent_of(n); }
+static inline int node_type(lxb_dom_node_t *n) { return direct_fields ? n->type : fn_node_type(n); }
+static inline uintptr_t tag_id(lxb_dom_node_t *n) { return direct_fields ? n->local_name : fn_tag_id(n); }
 static name_fn element_local_name, attr_name, attr_value;
 static attr_fn first_attr, next_attr;
 
@@ -637,7 +647,7 @@ static PyObject *py_scan(PyObject *self, PyObject *args)
 {
     (void)self;
     unsigned long long addr;
-    if (!first_child) { PyErr_SetString(PyExc_RuntimeError, "_lightcopy.init() was not called"); return NULL; }
+    if (!fn_first_child) { PyErr_SetString(PyExc_RuntimeError, "_lightcopy.init() was not called"); return NULL; }
     if (!PyArg_ParseTuple(args, "K", &addr)) return NULL;
     lxb_dom_node_t *top = (lxb_dom_node_t *)(uintptr_t)addr, *body = NULL;
     PyObject *items = PyList_New(0), *regions = PyList_New(0);
@@ -753,11 +763,12 @@ static PyObject *py_init(PyObject *self, PyObject *args)
     /* RTLD_NOLOAD: the module is already loaded by `import selectolax.lexbor`; this only gets a handle. */
     void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
     if (!h) { PyErr_Format(PyExc_ImportError, "cannot open %s: %s", path, dlerror()); return NULL; }
-    LOOKUP(first_child, node_fn, "lxb_dom_node_first_child_noi");
-    LOOKUP(next_sibling, node_fn, "lxb_dom_node_next_noi");
-    LOOKUP(parent_of, node_fn, "lxb_dom_node_parent_noi");
-    LOOKUP(node_type, type_fn, "lxb_dom_node_type_noi");
-    LOOKUP(tag_id, tag_id_fn, "lxb_dom_node_tag_id_noi");
+    LOOKUP(fn_first_child, node_fn, "lxb_dom_node_first_child_noi");
+    LOOKUP(fn_next_sibling, node_fn, "lxb_dom_node_next_noi");
+    LOOKUP(fn_parent_of, node_fn, "lxb_dom_node_parent_noi");
+    LOOKUP(fn_node_type, type_fn, "lxb_dom_node_type_noi");
+    LOOKUP(fn_tag_id, tag_id_fn, "lxb_dom_node_tag_id_noi");
+    direct_fields = 0;
     LOOKUP(element_local_name, name_fn, "lxb_dom_element_local_name");
     LOOKUP(first_attr, attr_fn, "lxb_dom_element_first_attribute_noi");
     LOOKUP(next_attr, attr_fn, "lxb_dom_element_next_attribute_noi");
@@ -779,7 +790,34 @@ static PyObject *py_init(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* check_layout(node_mem_id): compare the struct fields with lexbor's accessors on every node under a node
+ * (attributes included: they are nodes too); when all agree, read the fields from now on. Returns whether. */
+static PyObject *py_check_layout(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    if (!fn_first_child) { PyErr_SetString(PyExc_RuntimeError, "_lightcopy.init() was not called"); return NULL; }
+    unsigned long long addr = PyLong_AsUnsignedLongLong(arg);
+    if (PyErr_Occurred()) return NULL;
+    lxb_dom_node_t *top = (lxb_dom_node_t *)(uintptr_t)addr, *node = top;
+    int ok = top != NULL, seen = 0;
+    while (node && ok) {
+        seen++;
+        ok = node->first_child == fn_first_child(node) && node->next == fn_next_sibling(node) &&
+             node->parent == fn_parent_of(node) && node->type == fn_node_type(node) && node->local_name == fn_tag_id(node);
+        if (ok && fn_node_type(node) == NODE_ELEMENT)
+            for (void *a = first_attr(node); a && ok; a = next_attr(a))
+                ok = ((lxb_dom_node_t *)a)->local_name == fn_tag_id((lxb_dom_node_t *)a);
+        lxb_dom_node_t *down = fn_first_child(node);
+        if (down) { node = down; continue; }
+        while (node != top && !fn_next_sibling(node)) node = fn_parent_of(node);
+        node = node == top ? NULL : fn_next_sibling(node);
+    }
+    direct_fields = ok && seen > 20;
+    return PyBool_FromLong(direct_fields);
+}
+
 static PyMethodDef methods[] = {
+    {"check_layout", py_check_layout, METH_O, "check_layout(node_mem_id): read node fields directly if they match lexbor's accessors"},
     {"init", py_init, METH_VARARGS, "init(selectolax_so_path, El, skip_tags, block_tags, inline_tags, max_depth)"},
     {"copy", py_copy, METH_VARARGS, "copy(node_mem_id, root, texty): copy and measure the children of a lexbor node"},
     {"scan", py_scan, METH_VARARGS, "scan(html_mem_id): ([(tag, attrs, text, spaced text)], body text, [(address, tag, chars)]) for dom.parse"},

@@ -382,7 +382,9 @@ def _load_fast_module():
         _lightcopy.init(lexbor_module.__file__, El, SKIP_TAGS, frozenset(BLOCK_TAGS), frozenset(INLINE_TAGS), MAX_DEPTH)
     except (ImportError, OSError, TypeError):
         return None
-    body = LexborHTMLParser(_SELF_CHECK_PAGE).body
+    check_tree = LexborHTMLParser(_SELF_CHECK_PAGE)
+    _lightcopy.check_layout(check_tree.root.mem_id)  # read lexbor's node fields directly if they are where expected
+    body = check_tree.body
     python_root, python_texty = El("body", "", None, None), []
     c_root, c_texty = El("body", "", None, None), []
     _copy(body, python_root, 0, False, python_texty)
