@@ -200,3 +200,44 @@ def test_trim_title(title, site, expected):
 def test_trim_title_cjk_hyphen_without_spaces():
     assert trim_title("市府擴大補助社區長照據點 明年增設二十處-南投鄉親報", None) == "市府擴大補助社區長照據點 明年增設二十處"
     assert trim_title("西山镇农民专业合作社带动千户增收--三农频道--江北新闻网", None) == "西山镇农民专业合作社带动千户增收"
+
+
+# -- photo credits at the end of a block -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("tail", "credit"), [
+    ("Der Bürgermeister bei der Eröffnung. Foto: Peter Meier", True),
+    ("Die Brücke im Winter (Foto: dpa)", True),
+    ("The mayor at the opening | © Jane Roe", True),
+    ("Harbour at dawn © Reuters", True),
+    ("Protesters outside parliament. IMAGO/Christian Ohde", True),
+    ("Rescue workers on Tuesday. Michael Kappeler/dpa", True),
+    ("Das Team nach dem Spiel (AFP / JOHN SMITH)", True),
+    ("The council met on Tuesday to discuss the budget", False),
+    ("Prices rose 3.2% in 2024/25 according to the office", False),
+    ("Meeting at 10:30 in the town hall", False),
+])
+def test_photo_credits(tail, credit):
+    from newsgrab.extraction.clean import _has_credit
+
+    assert _has_credit(tail) is credit
+
+
+def test_credit_groups_answer_as_the_single_pattern_did():
+    # The three patterns split by the character each needs must say what the one alternation said.
+    import random
+    import re
+
+    from newsgrab.extraction.clean import _AGENCY, _has_credit
+
+    single = re.compile(
+        r"(?:\((?:Foto|Fotos|Photo|Photos|Bild|Bilder|Image|Credit|Crédit|Fotó|Zdjęcie)\s*:[^()]{1,60}\)"
+        r"|(?:Foto|Fotos|Photo|Photos|Bild|Image|Credit|Crédit|Fotó|Zdjęcie)\s*:\s*[^.!?:]{2,60}"
+        r"|\|\s*©[^|]{1,60}|©\s*[^.!?©]{1,40}"
+        rf"|\(?\b{_AGENCY}\s*/\s*[^/\s][^/]{{1,40}}|[^\s/][^/]{{1,40}}/\s*{_AGENCY}\b\)?)\s*$"
+    )
+    pieces = ["Foto", "Bilder", ":", " ", "/", "©", "AFP", "dpa", "(", ")", "|", "x", "Getty Images", ".", "é", "中"]
+    rnd = random.Random(7)
+    for _ in range(20_000):
+        tail = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 14)))
+        assert _has_credit(tail) == (single.search(tail) is not None), tail

@@ -29,18 +29,24 @@ _DATE_LINE = re.compile(
 # "| © Name", "© Agency", "IMAGO/Name", "Name/dpa", "(AFP / NAME)". Agencies and credit words are
 # the same in every language; a paragraph that cites an agency ends with a full stop instead.
 _AGENCY = r"(?:IMAGO|Imago|Getty Images|Getty|AFP|dpa|Reuters|AP Photo|AP|EPA|Keystone|picture alliance|ANP|Xinhua|KEYSTONE|APA)"
-_CREDIT_TAIL = re.compile(
+_CREDIT_WORD = r"(?:Foto|Fotos|Photo|Photos|Bild|Image|Credit|Crédit|Fotó|Zdjęcie)"
+# Three groups of credit forms, by the character each needs (a colon, a ©, a slash): one alternation
+# of all of them was tried at every position of every block's end (38 us a block with a ':' or '/').
+_COLON_CREDIT = re.compile(
     r"(?:\((?:Foto|Fotos|Photo|Photos|Bild|Bilder|Image|Credit|Crédit|Fotó|Zdjęcie)\s*:[^()]{1,60}\)"
-    r"|(?:Foto|Fotos|Photo|Photos|Bild|Image|Credit|Crédit|Fotó|Zdjęcie)\s*:\s*[^.!?:]{2,60}"
-    r"|\|\s*©[^|]{1,60}|©\s*[^.!?©]{1,40}"
-    rf"|\(?\b{_AGENCY}\s*/\s*[^/\s][^/]{{1,40}}|[^\s/][^/]{{1,40}}/\s*{_AGENCY}\b\)?)\s*$"
+    rf"|{_CREDIT_WORD}\s*:\s*[^.!?:]{{2,60}})\s*$"
 )
+_COPYRIGHT_CREDIT = re.compile(r"(?:\|\s*©[^|]{1,60}|©\s*[^.!?©]{1,40})\s*$")
+_AGENCY_CREDIT = re.compile(rf"(?:\(?\b{_AGENCY}\s*/\s*[^/\s][^/]{{1,40}}|[^\s/][^/]{{1,40}}/\s*{_AGENCY}\b\)?)\s*$")
+_AGENCY_NAME = re.compile(_AGENCY)  # (an agency's name must be there first: the slash forms backtrack a lot)
 
 
 def _has_credit(tail: str) -> bool:
-    # Every credit form has a colon, a slash or a ©: without one, skip the regex (its last branches
-    # are tried at every position, 14 us a block).
-    return (":" in tail or "/" in tail or "©" in tail) and _CREDIT_TAIL.search(tail) is not None
+    return (
+        (":" in tail and _COLON_CREDIT.search(tail) is not None)
+        or ("©" in tail and _COPYRIGHT_CREDIT.search(tail) is not None)
+        or ("/" in tail and _AGENCY_NAME.search(tail) is not None and _AGENCY_CREDIT.search(tail) is not None)
+    )
 
 
 _MAX_CAPTION = 300
@@ -79,6 +85,9 @@ class _Literals:
                 self.by_word.setdefault(m.group(), []).append(item)
             else:
                 self.by_char.setdefault(item[0], []).append(item)
+        # A text with no character at or past the lowest first character of these phrases holds none of them.
+        lowest = min(self.by_char, default="")
+        self.above_lowest = re.compile(f"[{re.escape(lowest)}-\U0010ffff]") if lowest else None
 
     def search(self, text: str) -> str | None:
         """The first phrase found in `text` (which must be lower-cased), else None."""
@@ -88,6 +97,8 @@ class _Literals:
                 if phrase in text:
                     return phrase
         by_char = self.by_char
+        if not by_char or (self.above_lowest is not None and not self.above_lowest.search(text)):
+            return None  # (the unspaced scripts' phrases start past U+3000: Latin text holds none of them)
         for ch in by_char.keys() & set(text):  # the intersection is computed in C
             for phrase in by_char[ch]:
                 if phrase in text:
