@@ -161,7 +161,8 @@ def read_metadata(head: Head, url: str | None, fetched_at: datetime | None) -> M
         metas.setdefault(k, v)
     lds = _ld_objects(head)
     ld = lds[0] if lds else {}
-    meta.local_tz = tz = local_timezone(_page_language(head))
+    page_lang = _page_language(head)
+    meta.local_tz = tz = local_timezone(page_lang)
 
     # Title: JSON-LD headline, og:title, an <h1> that the <title> contains, then <title> trimmed.
     site = _first_str(_names(ld.get("publisher")) if ld else []) or metas.get("og:site_name") or metas.get("application-name")
@@ -199,7 +200,7 @@ def read_metadata(head: Head, url: str | None, fetched_at: datetime | None) -> M
     # Authors: JSON-LD, else the first author <meta> key that names someone (every value of it:
     # pages repeat article:author once per author). An outlet named as author is not an author.
     meta.outlets = _outlet_keys(sites, url)
-    lang = _page_language(head)
+    lang = page_lang
     authors = clean_authors(_names(ld.get("author")), meta.site_name, outlets=meta.outlets, lang=lang) if ld else []
     for k in _AUTHOR_KEYS if not authors else ():
         values = [v for kk, v in head.metas if kk == k and v and not v.startswith("http")]
@@ -356,15 +357,19 @@ def _first_str(xs: list[str]) -> str | None:
     return next((x for x in xs if x and x.strip()), None)
 
 
+_SPACES = re.compile(r"\s+")
+_NOT_WORD = re.compile(r"[\s\W_]+")
+
+
 def _clean(s: str | None) -> str | None:
     if not s:
         return None
-    s = re.sub(r"\s+", " ", s).strip()
+    s = _SPACES.sub(" ", s).strip()
     return s or None
 
 
 def _norm(s: str) -> str:
-    return re.sub(r"[\s\W_]+", "", s or "").lower()
+    return _NOT_WORD.sub("", s or "").lower()
 
 
 _SPLIT_AUTHORS = re.compile(
