@@ -1,10 +1,12 @@
 """Only the optional C parts live here; everything else is in pyproject.toml.
 
 `newsgrab.extraction._lightcopy` copies lexbor's tree into newsgrab's light tree (see its source for
-why). `newsgrab.extraction._tagscan` finds tags with too many attributes for guard.py. `newsgrab._storefast`
-does the store's text work: repost sketch, search index text, NFKC. All are optional: without a C compiler
-the build goes on, dom.py uses its Python walk, guard.py leaves attributes alone and the store uses its Python
-code (reposts.sketch_python, storetext._index_folded_python, unicodedata).
+why). `newsgrab.extraction._tagscan` finds tags with too many attributes for guard.py.
+`newsgrab.extraction._scripts` counts characters by script and stop words for language.py.
+`newsgrab._storefast` does the store's text work: repost sketch, search index text, NFKC. All are
+optional: without a C compiler the build goes on, dom.py uses its Python walk, guard.py leaves attributes
+alone, language.py uses its patterns and the store its Python code (reposts.sketch_python,
+storetext._index_folded_python, unicodedata).
 """
 
 from setuptools import Extension, setup
@@ -21,6 +23,13 @@ setup(
         Extension(
             "newsgrab.extraction._tagscan",
             sources=["src/newsgrab/extraction/_tagscan.c"],
+            extra_compile_args=["-O2"],
+            optional=True,
+        ),
+        # Script counts and stop words for language detection (language.py checks it against its patterns).
+        Extension(
+            "newsgrab.extraction._scripts",
+            sources=["src/newsgrab/extraction/_scripts.c"],
             extra_compile_args=["-O2"],
             optional=True,
         ),

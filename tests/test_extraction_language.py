@@ -83,3 +83,45 @@ def test_always_a_bcp47_tag_or_none():
 
 def test_taiwanese_text_with_tai_is_traditional():
     assert detect_language("中央氣象署表示，台北、台中、台南今天都是晴天，台東午後有雷陣雨。") == "zh-Hant"
+
+
+# -- the C counts (_scripts.c) against the patterns they replace ------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from newsgrab.extraction import language  # noqa: E402
+
+_fast = language._fast_module()
+needs_c = pytest.mark.skipif(_fast is None, reason="C extension not available")
+
+
+def test_extension_is_built_and_trusted():
+    import os
+
+    if os.environ.get("NEWSGRAB_PURE_PYTHON"):
+        pytest.skip("pure-Python path forced")
+    assert _fast is not None  # CI has a compiler: a missing or distrusted extension is a build problem
+
+
+_PIECES = st.sampled_from(
+    [HANS[:20], HANT[:20], JA[:20], KO[:20], EN[:40], DE[:40], FR[:40], RU[:30], " ", ",", "İ", "ı", "ß", "é", "À",
+     "ſ", "\u212a", "Ελληνικά", "العربية", "עברית", "ภาษาไทย", "\U0001f600", "the", "und", "og", "både", "ąę", "\u00ff"]
+)
+
+
+@needs_c
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_c_counts_agree_with_the_patterns(text):
+    assert _fast.counts(text) == language._counts_python(text)
+    for sample in (text, text.lower()):
+        n_words, by_number = _fast.stop_counts(sample, language._LANG_NUMBERS_OF_WORD, len(language._LANGS))
+        assert (dict(zip(language._LANGS, by_number)), n_words) == language._stop_counts_python(sample)
+
+
+@pytest.mark.parametrize("text,expected", [(HANS, "zh-Hans"), (HANT, "zh-Hant"), (JA, "ja"), (KO, "ko"), (DE, "de"),
+                                           (FR, "fr"), (RU, "ru")])
+def test_same_answers_without_the_extension(monkeypatch, text, expected):
+    monkeypatch.setattr(language, "_fast", [None])
+    assert detect_language(text) == expected

@@ -70,44 +70,102 @@ _COUNTED_SCRIPTS = re.compile(r"[\u0370-\u06ff\u0e00-\u0e7f\u3040-\u30ff\u4e00-\
 
 def detect_language(text: str, declared: str | None = None) -> str | None:
     sample = text[:3000]
-    if not _COUNTED_SCRIPTS.search(sample):
-        return _latin_language(sample, _primary(declared))
-    han = _count(_HAN, sample)
-    kana = _count(_KANA, sample)
-    hangul = _count(_HANGUL, sample)
+    fast = _fast_module()
+    if fast is None and not _COUNTED_SCRIPTS.search(sample):
+        return _latin_language(sample, _primary(declared), fast)
+    han, kana, hangul, trad, simp, *others = fast.counts(sample) if fast is not None else _counts_python(sample)
+    if fast is not None and not (han or kana or hangul or any(others)):
+        return _latin_language(sample, _primary(declared), fast)
     letters = max(1, len(sample))
     if kana > 20 and kana * 10 > han:
         return "ja"
     if hangul > 20 and hangul > han:
         return "ko"
     if han > 0.2 * letters or (han > 30 and han > 0.1 * letters):
-        trad = _count(_HANT_RE, sample)
-        simp = _count(_HANS_RE, sample)
         if trad > simp:
             return "zh-Hant"
         if simp > trad:
             return "zh-Hans"
         return _zh_from_declared(declared)
     base = _primary(declared)
-    for pattern, lang in _SCRIPTS:
-        if _count(pattern, sample) > 0.3 * letters:
+    for count, (_pattern, lang) in zip(others, _SCRIPTS):
+        if count > 0.3 * letters:
             return base if base and base != "en" else lang
-    return _latin_language(sample, base)
+    return _latin_language(sample, base, fast)
 
 
-def _latin_language(sample: str, base: str | None) -> str | None:
+def _counts_python(sample: str) -> tuple[int, ...]:
+    """(han, kana, hangul, Traditional-only, Simplified-only, then each of _SCRIPTS): _scripts.counts' reference."""
+    return (
+        _count(_HAN, sample), _count(_KANA, sample), _count(_HANGUL, sample),
+        _count(_HANT_RE, sample), _count(_HANS_RE, sample), *(_count(p, sample) for p, _lang in _SCRIPTS),
+    )
+
+
+def _latin_language(sample: str, base: str | None, fast=None) -> str | None:
     if base and base not in _STOP_SETS and base not in ("en", "zh", "ja", "ko"):
         return base  # a declared language we cannot check: trust it
-    words = _WORD.findall(sample.lower())
-    if len(words) >= 20:
-        counts = dict.fromkeys(_STOP_SETS, 0)
-        for w in words:
-            for lang in _LANGS_OF_WORD.get(w, ()):
-                counts[lang] += 1
+    lowered = sample.lower()
+    if fast is not None:
+        n_words, by_number = fast.stop_counts(lowered, _LANG_NUMBERS_OF_WORD, len(_LANGS))
+        counts = dict(zip(_LANGS, by_number))
+    else:
+        counts, n_words = _stop_counts_python(lowered)
+    if n_words >= 20:
         best = max(counts, key=counts.get)
         if counts[best] >= 3 and (base is None or base not in counts or counts[best] > 1.5 * counts.get(base, 0)):
             return best
     return base
+
+
+def _stop_counts_python(lowered: str) -> tuple[dict[str, int], int]:
+    """(stop words of each language, number of words) in a lower-cased sample: _scripts.stop_counts' reference."""
+    words = _WORD.findall(lowered)
+    counts = dict.fromkeys(_STOP_SETS, 0)
+    for w in words:
+        for lang in _LANGS_OF_WORD.get(w, ()):
+            counts[lang] += 1
+    return counts, len(words)
+
+
+_LANGS = tuple(_STOP_SETS)  # (dict order: max() breaks ties by it)
+_LANG_NUMBERS_OF_WORD = {w: tuple(_LANGS.index(lang) for lang in langs) for w, langs in _LANGS_OF_WORD.items()}
+
+
+# The C counts (_scripts.c) are used once they have agreed with the patterns above on a sample of every
+# script this module counts; a missing extension or a disagreement means the patterns.
+_SELF_CHECK_TEXT = (
+    "The council said, and the mayor agreed: à bientôt, Grüße aus Köln, zażółć gęślą jaźń, İstanbul'da ılık. "
+    "這個國家的經濟發展與臺灣 这个国家的经济发展与台湾 中文 ひらがなとカタカナ 한국어 문장 Русский текст "
+    "Ελληνικά العربية עברית ภาษาไทย \U0001f600 \u00b5\u0131\u0130\u212a \ufb01"
+)
+_fast: list = []
+
+
+def _fast_module():
+    if not _fast:
+        _fast.append(_load_fast_module())
+    return _fast[0]
+
+
+def _load_fast_module():
+    import os
+
+    if os.environ.get("NEWSGRAB_PURE_PYTHON"):
+        return None
+    try:
+        from . import _scripts
+
+        _scripts.init("".join(sorted(_HANT)), "".join(sorted(_HANS)))
+    except (ImportError, ValueError):
+        return None
+    for text in (_SELF_CHECK_TEXT, _SELF_CHECK_TEXT.lower(), _SELF_CHECK_TEXT.upper()):
+        n_words, by_number = _scripts.stop_counts(text, _LANG_NUMBERS_OF_WORD, len(_LANGS))
+        if _scripts.counts(text) != _counts_python(text) or (
+            (dict(zip(_LANGS, by_number)), n_words) != _stop_counts_python(text)
+        ):
+            return None
+    return _scripts
 
 
 def _primary(declared: str | None) -> str | None:
