@@ -241,3 +241,35 @@ def test_credit_groups_answer_as_the_single_pattern_did():
     for _ in range(20_000):
         tail = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 14)))
         assert _has_credit(tail) == (single.search(tail) is not None), tail
+
+
+# -- the word-keyed phrase search in C (_scripts.first_phrase) against the Python loop -----------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from newsgrab.extraction import clean as clean_module  # noqa: E402
+
+
+def _python_first_phrase(text, by_word):
+    return next((p for w in clean_module._WORD.findall(text) for p in by_word.get(w, ()) if p in text), None)
+
+
+@pytest.mark.skipif(clean_module._first_phrase() is None, reason="C extension not available")
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(
+    ["read more", "share", "this", " ", ":", "the", "der", "weiterlesen", "mehr", "更多", "阅读", "x2", "²", "_", "é",
+     "ｒｅａｄ", "ß", "ı", "ſ", "lire aussi", "abonnez-vous", "1", "\U0001f600", "read", "more", "…"]
+), max_size=30).map("".join))
+def test_c_phrase_search_finds_what_the_loop_finds(text):
+    by_word = phrases().drop.by_word
+    assert clean_module._first_phrase()(text, by_word) == _python_first_phrase(text, by_word)
+
+
+@pytest.mark.parametrize("pure", [False, True])
+def test_phrase_search_with_and_without_the_extension(monkeypatch, pure):
+    if pure:
+        monkeypatch.setattr(clean_module, "_first_phrase", lambda: None)
+    assert phrases().drop.search("read more: the council") == "read more:"
+    assert phrases().drop.search("相关阅读：市政府发布新规") is not None  # (CJK phrases: the character index)
+    assert phrases().drop.search("the council met on tuesday") is None

@@ -92,10 +92,16 @@ class _Literals:
     def search(self, text: str) -> str | None:
         """The first phrase found in `text` (which must be lower-cased), else None."""
         by_word = self.by_word
-        for w in _WORD.findall(text):
-            for phrase in by_word.get(w, ()):
-                if phrase in text:
-                    return phrase
+        first_phrase = _first_phrase()
+        if first_phrase is not None:  # the same loop in C (_scripts.c)
+            found = first_phrase(text, by_word)
+            if found is not None:
+                return found
+        else:
+            for w in _WORD.findall(text):
+                for phrase in by_word.get(w, ()):
+                    if phrase in text:
+                        return phrase
         by_char = self.by_char
         if not by_char or (self.above_lowest is not None and not self.above_lowest.search(text)):
             return None  # (the unspaced scripts' phrases start past U+3000: Latin text holds none of them)
@@ -107,6 +113,26 @@ class _Literals:
 
 
 _WORD = re.compile(r"[^\W\d_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+
+
+@lru_cache(maxsize=1)
+def _first_phrase():
+    """_scripts.first_phrase, the word-keyed half of _Literals.search in C, once it has found what the
+    Python loop finds on a sample of scripts and word shapes; else None (NEWSGRAB_PURE_PYTHON=1 too)."""
+    import os
+
+    if os.environ.get("NEWSGRAB_PURE_PYTHON"):
+        return None
+    try:
+        from ._scripts import first_phrase
+    except ImportError:
+        return None
+    by_word = {"read": ["read more", "read"], "più": ["leggi di più"], "ｒｅａｄ": ["ｒｅａｄ"], "x2": ["x2"], "ß": ["ßa"]}
+    for text in ("to read more: x", "leggi di più", "ｒｅａｄ ｍｏｒｅ", "x2 x²_read", "中文read更多", "ßa", "readers", "", "read"):
+        expected = next((p for w in _WORD.findall(text) for p in by_word.get(w, ()) if p in text), None)
+        if first_phrase(text, by_word) != expected:
+            return None
+    return first_phrase
 
 
 @lru_cache(maxsize=1)
