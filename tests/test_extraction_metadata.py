@@ -563,3 +563,29 @@ def test_by_line_right_under_the_headline():
 
 def test_author_label_before_the_reporter_label():
     assert byline_authors("2023-06-18 09:30:12 来源：江南日报 作者：本报记者 王小明 我要评论(12)") == ["王小明"]
+
+
+# -- byline patterns: the first-character lookahead each starts with must not change what it finds --------
+
+import re as _re  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from newsgrab.extraction import metadata as _metadata  # noqa: E402
+
+_BYLINE_PIECES = st.sampled_from(
+    ["作者", "记者", "記者", "撰文", "编译", "采写", "发布者", "博主", "实习生", "通讯员", "责任编辑", "责编", "文", "：", ":", "/", " ",
+     "张三", "王小明", "李", "（", "【", "|", "김민수", " 기자", "특파원", "By ", "by ", "Von ", "von ", "Par ", "Door ", "Written by ",
+     "Autorin", "Author of the article", "Jane Doe", " and ", "John Roe", ", ", "5. März 2024", "Updated", " | ", "x", "\n"]
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_BYLINE_PIECES, max_size=14).map("".join))
+def test_byline_lookaheads_find_what_the_patterns_without_them_find(text):
+    for name in ("_BYLINE_CJK", "_BYLINE_KO", "_BYLINE_LATIN_IN", "_BYLINE_LATIN_LOWER"):
+        fast = getattr(_metadata, name)
+        assert fast.pattern.startswith("(?=[")
+        plain = _re.compile(fast.pattern[fast.pattern.index("]") + 2:], fast.flags)
+        assert [m.groups() for m in fast.finditer(text)] == [m.groups() for m in plain.finditer(text)], name

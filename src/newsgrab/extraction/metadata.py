@@ -564,6 +564,9 @@ _CJK_NAME = (
 # 记者/作者 may follow the outlet's name (本报记者, 新京报记者); a bare 文 must be 文/ or 文：. Not
 # the compounds 记者会 (press conference), 记者证, 记者节, 作者简介.
 _BYLINE_CJK = re.compile(
+    # Each lookahead below names the first character every match starts with: a position where it is
+    # missing fails at once instead of entering the alternation (3-6x over a short line).
+    r"(?=[作记記撰编編采採发發博实實通责責文])"
     r"(?:(?P<label>作者|记者|記者|撰文|编译|編譯|采写|採寫|发布者|發布者|博主|实习生|實習生|通讯员|通訊員|责任编辑|責任編輯|责编|責編)"
     r"(?!会|會|招待|发布|發布|证|證|节|節|站|团|團|们|們|简介|簡介|信息|專欄|专栏)(?P<sep>\s*[:：/／]?\s*)|"
     r"(?:^|(?<=[\s(（【\[|｜]))文\s*[:：/／]\s*)"
@@ -572,7 +575,7 @@ _BYLINE_CJK = re.compile(
 _EDITOR_LABELS = {"责任编辑", "責任編輯", "责编", "責編"}
 # "（姚峰 上海报道）": the reporter and the place, in brackets at the end of a Chinese story.
 _BYLINE_CJK_REPORT = re.compile(r"[（(]\s*([\u4e00-\u9fff]{2,3})\s+[\u4e00-\u9fff]{2,6}(?:报道|報導)\s*[）)]")
-_BYLINE_KO = re.compile(r"(?:^|(?<=[\s(|]))([가-힣]{2,4})\s*(?:기자|특파원|논설위원)(?=\s|$|[|·=,])")
+_BYLINE_KO = re.compile(r"(?=[가-힣])(?:^|(?<=[\s(|]))([가-힣]{2,4})\s*(?:기자|특파원|논설위원)(?=\s|$|[|·=,])")
 # "By Jane Doe and John Roe" inside a longer text: capitalised names joined by commas/and. A name
 # stops before the words a dateline goes on with (Published, Updated, a month, a weekday), also
 # when they are glued on ("Lesotho TimesNovember 21, 2025").
@@ -595,13 +598,13 @@ _DATELINE_GOES_ON = r"\||•|·|⋅|—|–|-\s|Stand\b|Updated|Published|Posted
 # date, a separator, Published...): "Von Iron Man zu Doctor Doom" is a teaser, not a byline.
 _BYLINE_END = rf"(?=\s*(?:,\s*(?:[^,.\d]{{2,40}}?\s*)?)?(?:$|\d|/|\(|{_DATE_SHAPE}|{_DATELINE_GOES_ON}))"
 _BYLINE_LATIN_IN = re.compile(
-    r"(?:^|(?<=[\s|•·]))(?:(?:By|Von|Par|Por|Door|Written by|Author of the article|Autor|Autorin|Auteur|Autore)\s*:\s*"
+    r"(?=[BVPDWA])(?:^|(?<=[\s|•·]))(?:(?:By|Von|Par|Por|Door|Written by|Author of the article|Autor|Autorin|Auteur|Autore)\s*:\s*"
     rf"({_NAMES_EN})|(?:By|Von|Par|Por|Door|Written by)\s+({_NAMES_EN}){_BYLINE_END})"
 )
 # Lower-case "von"/"by" is prose as often as a byline ("ein Geheimnis von Brigitte Bardot."): only
 # when the dateline goes on right after the names -- a full date, a separator, Stand/Updated.
 _BYLINE_LATIN_LOWER = re.compile(
-    rf"(?:^|(?<=[\s|•·]))(?:by|von|par|por|door)\s+({_NAMES_EN})"
+    rf"(?=[bvpd])(?:^|(?<=[\s|•·]))(?:by|von|par|por|door)\s+({_NAMES_EN})"
     rf"(?=\s*(?:,\s*(?:[^,.\d]{{2,40}}?\s*)?)?(?:{_DATE_SHAPE}|{_DATELINE_GOES_ON}))"
 )
 # "By Jane Doe and John Roe" right under the headline is a byline whatever follows it (not "Von":
