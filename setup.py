@@ -3,10 +3,11 @@
 `newsgrab.extraction._lightcopy` copies lexbor's tree into newsgrab's light tree (see its source for
 why). `newsgrab.extraction._tagscan` finds tags with too many attributes for guard.py.
 `newsgrab.extraction._scripts` counts characters by script and stop words for language.py.
+`newsgrab.extraction._render` turns the chosen part of the light tree into blocks, as render.py does.
 `newsgrab._storefast` does the store's text work: repost sketch, search index text, NFKC. All are
-optional: without a C compiler the build goes on, dom.py uses its Python walk, guard.py leaves attributes
-alone, language.py uses its patterns and the store its Python code (reposts.sketch_python,
-storetext._index_folded_python, unicodedata).
+optional: without a C compiler the build goes on, and each module that would use one uses its Python
+code instead (dom.py its walk, guard.py leaves attributes alone, language.py its patterns, render.py its
+renderer, the store reposts.sketch_python, storetext._index_folded_python and unicodedata).
 """
 
 from setuptools import Extension, setup
@@ -30,6 +31,13 @@ setup(
         Extension(
             "newsgrab.extraction._scripts",
             sources=["src/newsgrab/extraction/_scripts.c"],
+            extra_compile_args=["-O2"],
+            optional=True,
+        ),
+        # The article's blocks from the light tree (render.py checks it against its Python renderer).
+        Extension(
+            "newsgrab.extraction._render",
+            sources=["src/newsgrab/extraction/_render.c"],
             extra_compile_args=["-O2"],
             optional=True,
         ),

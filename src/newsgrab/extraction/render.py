@@ -15,12 +15,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .dom import El
+from .dom import _SPACE_AFTER, El  # (_SPACE_AFTER: the C renderer does El.text() for table cells)
 from .scoring import class_weight, link_density
 from .stories import lead_in
 from .tables import BLOCK_TAGS, HEADING_TAGS, MAYBE_HINT, REMOVE_TAGS, UNLIKELY_HINT, UNLIKELY_STRONG_HINT
 
-__all__ = ["Block", "render_blocks"]
+__all__ = ["Block", "render_blocks", "render_blocks_python"]
 
 # Runs of whitespace to collapse into one space. A lone space is left alone (replacing it by itself is
 # most of the matches in ordinary text): a run starts with another whitespace or with two.
@@ -114,8 +114,7 @@ class _Renderer:
         elif tag in ("ul", "ol"):
             self.level += 1
             self.ordered = tag == "ol"
-            start = el.get("start") or "1"
-            self.counter = int(start) if start.strip().lstrip("-").isdigit() else 1
+            self.counter = _ol_start(el.get("start") or "1")
         elif tag == "blockquote":
             self.kind = "quote"
         elif tag == "pre":
@@ -145,6 +144,11 @@ class _Renderer:
             self.blocks.append(Block("table", text, cells=rows))
 
 
+def _ol_start(start: str) -> int:
+    """The first number of a list, from its start attribute (an odd value such as "--3" raises)."""
+    return int(start) if start.strip().lstrip("-").isdigit() else 1
+
+
 def _is_data_table(el: El) -> bool:
     """Layout tables (one column, nested tables, long prose cells) are walked as containers; only
     small grids of short cells are kept as tables."""
@@ -167,11 +171,28 @@ def _is_data_table(el: El) -> bool:
 @lru_cache(maxsize=20_000)
 def _unlikely(hint: str) -> int:
     """2: never article (comments, share bars), 1: a layout region, 0: no opinion."""
-    if MAYBE_HINT.search(hint):
+    maybe, strong, weak = _TIER_PATTERNS_ASCII if hint.isascii() else _TIER_PATTERNS
+    if hint.isascii():
+        hint = hint.lower()
+    if maybe.search(hint):
         return 0
-    if UNLIKELY_STRONG_HINT.search(hint):
+    if strong.search(hint):
         return 2
-    return 1 if UNLIKELY_HINT.search(hint) else 0
+    return 1 if weak.search(hint) else 0
+
+
+def _case_sensitive(pattern: re.Pattern) -> re.Pattern:
+    """`pattern` without re.IGNORECASE, which finds in lower-case ASCII text what `pattern` finds in
+    that text in any case: `re` runs long ignore-case alternations about 4x slower, and a page brings
+    a dozen class strings never seen before. Exact when the source is ASCII with no upper-case letter
+    (no escape such as \\S that lower-casing would change); otherwise `pattern` itself."""
+    if pattern.flags & re.IGNORECASE and pattern.pattern.isascii() and pattern.pattern == pattern.pattern.lower():
+        return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+    return pattern
+
+
+_TIER_PATTERNS = (MAYBE_HINT, UNLIKELY_STRONG_HINT, UNLIKELY_HINT)
+_TIER_PATTERNS_ASCII = tuple(_case_sensitive(p) for p in _TIER_PATTERNS)
 
 
 def _reads_like_prose(el: El) -> bool:
@@ -249,6 +270,16 @@ def _clean_conditionally(el: El) -> bool:
 
 
 def render_blocks(parts: list[El], top_len: int, lead: list[El] | None = None) -> list[Block]:
+    """render_blocks_python's blocks, made by the C renderer once this process trusts it."""
+    fast = _fast[0] if _fast else _fast_module()
+    if fast is not None:
+        blocks = fast.render_blocks(parts, top_len, lead)
+        if blocks is not NotImplemented:  # (input it leaves to Python: odd slot values, very deep trees)
+            return blocks
+    return render_blocks_python(parts, top_len, lead)
+
+
+def render_blocks_python(parts: list[El], top_len: int, lead: list[El] | None = None) -> list[Block]:
     """Blocks of the article's parts, in order. `lead` elements (scoring.find_lead: the standfirst
     kept in the header) come first and are taken as they are: their class ("article-header__lead")
     often reads like a layout region that _drop would remove."""
@@ -267,3 +298,113 @@ def render_blocks(parts: list[El], top_len: int, lead: list[El] | None = None) -
             r.flush()
     r.flush()
     return r.blocks
+
+
+# The C renderer (_render.c) gives the same blocks at a fraction of the cost. It is used only once this
+# process has seen both renderers agree on a page that exercises every rule above; a missing extension
+# (no compiler at install) or a disagreement means the Python renderer. NEWSGRAB_PURE_PYTHON=1 forces it.
+_SELF_CHECK_PAGE = """<html><body><header class="masthead"><a href="/">Site</a> <a href="/n">News</a></header>
+<article class="story"><header class="article-header"><h1>The headline of the story</h1>
+<p class="lead">A standfirst that tells what happened in more than eighty bytes of words but no stops</p></header>
+<div class="article-body"><h2>Sub\u00adhead</h2><p>First paragraph, with <a href="/a">a link <span>inside</span> it</a>,
+soft\u00adhyphens, NBSP\u00a0\u00a0runs, ideographic\u3000space, zero\u200bwidth, BOM\ufeff, tabs\t\tand\r\nnewlines.</p>
+<p>Line one<br>line two<br> <br>line three, after a break.</p><hr><p>After the rule, still prose. More.</p>
+<ol start="3"><li>three, <b>bold</b><ul><li>nested one</li><li>nested<br>two</li></ul></li><li>four.</li></ol>
+<ol start=" 7 "><li>seven</li></ol><ul start="-2"><li>minus two</li></ul><ol start="x"><li>one</li></ol><ol start=""><li>e</li></ol>
+<pre>
+  code line\u00ad one
+<b>bold</b>  two<br>three\t
+</pre><pre>  \n  </pre><blockquote>A quote, <p>with a paragraph. Inside</p> it.</blockquote>
+<p>漢字<ruby>漢<rt>kan</rt></ruby>と<ruby>字<rp>(</rp><rt>ji</rt><rp>)</rp></ruby>，中文。</p>
+<figure><img src="a.png"><figcaption>A caption</figcaption></figure><figure><table><tr><td>a</td><td>b</td></tr>
+<tr><td>c</td><td>d</td></tr></table></figure><figcaption>loose caption</figcaption>
+<table><tr><th>Year</th><th>Sales</th></tr><tr><td>2023</td><td>\n1<br>200 <b>k</b><p>€</p>x</td></tr><tr><td></td><td></td></tr></table>
+<table><tr><td><p>A layout table, one column, holding prose. With sentences, commas.</p></td></tr></table>
+<aside class="box">Aside text</aside><div class="share-tools"><a href="/s">Share</a></div>
+<div class="sidebar-grid"><p>Prose in a weak hint, long enough? no.</p></div><div class="comments">x, y.</div>
+<div class="links"><a href="/1">One link</a> <a href="/2">Two link</a> <a href="/3">Three link</a></div>
+<div class="teasers"><ul><li><a href="/a">A</a></li><li><a href="/b">B</a></li><li><a href="/c">C</a></li>
+<li><a href="/d">D</a></li><li>e</li></ul> words words</div><span class="ad">Ad</span><td></td>
+<h3>Tail heading</h3><dl><dt>Term</dt><dd>Definition, with text.</dd></dl><center>Centered</center>
+<p>Last paragraph of the story, with a closing sentence. And another one, to make it long.</p></div></article>
+<footer class="site-footer">Copyright</footer></body></html>"""
+
+
+def block_fields(block: Block) -> tuple:
+    """A block's fields with their types: two renderers agree when these do (1 == True, 0 == 0.0)."""
+    return tuple((type(v), v) for v in (block.kind, block.text, block.level, block.link_ratio, block.ordered,
+                                        block.number, block.cells))
+
+
+def renders_of(root: El, texty: list[El], parts: list[El], top_len: int, lead: list[El] | None) -> list[tuple]:
+    """(parts, top_len, lead) calls covering many shapes of one page: the article as extraction renders
+    it, then the element children of the root and of every texty element, together and one by one."""
+    calls = [(parts, top_len, lead), (parts, top_len, None), ([root], root.text_len, None)]
+    for container in [root, *texty]:
+        children = [c for c in container.children if type(c) is El]
+        calls.append((children, top_len, None))
+        calls.append(([container], container.text_len, None))
+    return calls
+
+
+def _self_check(module) -> bool:
+    from .dom import parse
+    from .stories import find_lead
+
+    _, root, _ = parse(_SELF_CHECK_PAGE)
+    top = next(el for el in root.iter() if el.hint == "article-body")  # (what scoring finds; not run here)
+    first_p = next(el for el in top.iter() if el.tag == "p")
+    # The story as extraction renders it, the whole page, and element children as parts (the article's:
+    # a header to drop keeping its lead; the page's; a paragraph's: inline parts). A few milliseconds,
+    # paid by the first page of every worker process: not every shape renders_of makes for the tests.
+    calls = [([top], top.text_len, find_lead([top])), ([root], root.text_len, None)]
+    for container in (top.parent, root, first_p):
+        calls.append(([c for c in container.children if type(c) is El], top.text_len, None))
+    for args in calls:
+        c, python = module.render_blocks(*args), render_blocks_python(*args)
+        if c is NotImplemented or [block_fields(b) for b in c] != [block_fields(b) for b in python]:
+            return False
+    return True
+
+
+class _Hinted:
+    """Stands for an element in class_weight(), which reads only the hint (anything else it read would
+    raise here, and the self-check would turn the C renderer off rather than give other weights)."""
+
+    __slots__ = ("hint",)
+
+    def __init__(self, hint: str):
+        self.hint = hint
+
+
+def _class_weight_of(hint: str) -> int:
+    """scoring.class_weight of an element with this class/id hint (it reads nothing else)."""
+    return class_weight(_Hinted(hint))
+
+
+_fast: list = []  # [the _render module, or None], filled by the first _fast_module() call
+
+
+def _fast_module():
+    if not _fast:
+        _fast.append(_load_fast_module())
+    return _fast[0]
+
+
+def _import_fast():
+    from . import _render
+
+    return _render
+
+
+def _load_fast_module():
+    import os
+
+    if os.environ.get("NEWSGRAB_PURE_PYTHON"):
+        return None
+    try:
+        module = _import_fast()
+        module.init(El, Block, BLOCK_TAGS, HEADING_TAGS, REMOVE_TAGS, _SPACE_AFTER, _unlikely, _class_weight_of, lead_in, _ol_start)
+        return module if _self_check(module) else None
+    except Exception:  # noqa: BLE001 - whatever goes wrong, the Python renderer is the answer
+        return None
