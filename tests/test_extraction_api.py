@@ -58,8 +58,11 @@ def test_bytes_and_str_give_the_same_article():
 def test_bytes_parsed_as_they_are_match_the_text_when_the_guard_cuts():
     # UTF-8 bytes go to lexbor as they are, unless the guard changed the text (here: a tag with more
     # attributes than guard.MAX_ATTRS): then the cut text must be what is parsed, not the bytes.
+    from newsgrab.extraction import guard
     from newsgrab.extraction.guard import MAX_ATTRS
 
+    if guard._tagscan is None:
+        pytest.skip("no tag scan (pure Python): the guard does not cut attributes")
     # (The cut takes the `hidden` past the limit away, so the paragraph shows; parsed uncut, it would not.)
     attrs = " ".join(f'data-a{i}="中"' for i in range(MAX_ATTRS + 50))
     page = PAGE.replace(f"<p>{PARA2}</p>", f"<p {attrs} hidden>{PARA2}</p>", 1)
