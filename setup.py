@@ -4,10 +4,11 @@
 why). `newsgrab.extraction._tagscan` finds tags with too many attributes for guard.py.
 `newsgrab.extraction._scripts` counts characters by script and stop words for language.py.
 `newsgrab.extraction._render` turns the chosen part of the light tree into blocks, as render.py does.
+`newsgrab.extraction._scorefast` runs scoring.py's hot paths and its class/id hint patterns.
 `newsgrab._storefast` does the store's text work: repost sketch, search index text, NFKC. All are
 optional: without a C compiler the build goes on, and each module that would use one uses its Python
 code instead (dom.py its walk, guard.py leaves attributes alone, language.py its patterns, render.py its
-renderer, the store reposts.sketch_python, storetext._index_folded_python and unicodedata).
+renderer, scoring.py its Python scoring, the store reposts.sketch_python, storetext._index_folded_python and unicodedata).
 """
 
 from setuptools import Extension, setup
@@ -38,6 +39,13 @@ setup(
         Extension(
             "newsgrab.extraction._render",
             sources=["src/newsgrab/extraction/_render.c"],
+            extra_compile_args=["-O2"],
+            optional=True,
+        ),
+        # Scoring's hot paths and the class/id hint patterns (scoring.py checks it against its Python code).
+        Extension(
+            "newsgrab.extraction._scorefast",
+            sources=["src/newsgrab/extraction/_scorefast.c"],
             extra_compile_args=["-O2"],
             optional=True,
         ),

@@ -73,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
             language.detect_language(text, meta.language)
             t7 = clock()
             dom.release(root)
+            # Drop the page's last references now: freeing its tree would otherwise be timed in the next
+            # page's stages (when find_article's and render's results rebind these names).
+            head = root = texty = top = parts = blocks = kept = None
             for stage, a, b in (("dom.parse", t0, t1), ("metadata", t1, t2), ("scoring", t2, t3), ("render", t3, t4),
                                 ("phrase filter", t4, t5), ("output", t5, t6), ("language", t6, t7)):
                 add(stage, b - a)

@@ -26,10 +26,24 @@ __all__ = ["find_lead", "lead_in", "titled_story"]
 
 
 def _norm_title(s: str) -> str:
-    return "".join(ch for ch in s.lower() if ch.isalnum())
+    return "".join(filter(str.isalnum, s.lower()))
 
 
-def titled_story(root: El, texty: list[El], candidates: list[El], top: El, title: str) -> tuple[El | None, El | None]:
+def title_headings(root: El, texty: list[El], size: int) -> list[El]:
+    """The headings (h1-h3) whose length is near a title of `size` bytes, in document order.
+    (scoring.py has the same scan in C, _scorefast.headings.)"""
+    # Headings of 25+ bytes are all in `texty`, in document order (post-order, and headings do not
+    # nest); a shorter title needs the whole walk.
+    lo, hi = 0.7 * size, 1.5 * size + 10
+    return [
+        h for h in (texty if size >= 36 else root.iter())
+        if (h.tag == "h1" or h.tag == "h2" or h.tag == "h3") and lo <= h.text_len <= hi
+    ]
+
+
+def titled_story(
+    root: El, texty: list[El], candidates: list[El], top: El, title: str, headings=title_headings
+) -> tuple[El | None, El | None]:
     """The best candidate of the story headed by the page's title, when that is not `top`'s story.
 
     A heading (h1-h3) whose text is the title, outside `top`, and `top` are told apart at their
@@ -39,18 +53,14 @@ def titled_story(root: El, texty: list[El], candidates: list[El], top: El, title
     but for numbers: "story-1", "story-2") or the titled one is no <header> and holds a body of
     some length (a next story appended to the page's own). The heading's story must hold a
     candidate of some weight; its best one replaces `top`. Returns (that candidate, the story's
-    box), or (None, None)."""
+    box), or (None, None). `headings` is title_headings or the same in C."""
     want = _norm_title(title)
     if len(want) < 8:
         return None, None
     size = len(title.encode())
     top_chain = [top] + top.ancestors()
     top_ids = {id(a): i for i, a in enumerate(top_chain)}
-    # Headings of 25+ bytes are all in `texty`, in document order (post-order, and headings do not
-    # nest); a shorter title needs the whole walk.
-    for h in texty if size >= 36 else root.iter():
-        if (h.tag != "h1" and h.tag != "h2" and h.tag != "h3") or not (0.7 * size <= h.text_len <= 1.5 * size + 10):
-            continue
+    for h in headings(root, texty, size):
         if _norm_title(h.text()) != want:
             continue
         prev = h

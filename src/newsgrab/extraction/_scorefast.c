@@ -1,0 +1,1264 @@
+/* The hot paths of scoring.py, in C.
+ *
+ * find_article costs most where Python is slowest: the class/id hint patterns of tables.py (long
+ * alternations without a literal prefix, which `re` tries at every position of every new "class id"
+ * string: about 10 us a string, most of the stage on a page whose template was not seen before), and
+ * the scoring loop itself (a dict, a set and a dozen attribute reads per ancestor of every block).
+ *
+ * - The patterns: init() compiles each one (its `.pattern` source; literals, groups, `?`, classes,
+ *   ^ $ \b and negative lookahead, the subset tables.py uses) to a small backtracking matcher with
+ *   a first-character index. It answers exactly what `re.search` answers for ASCII strings; anything
+ *   else (a non-ASCII hint, a construct outside the subset) is handed to the compiled `re` pattern.
+ * - candidates(): scoring._score, the link-density discount and the sort, in one pass.
+ * - comment_free(), prose(): scoring._in_comments and scoring._prose.
+ * - split_top(), climb(), gather(): what find_article does with the best candidate (a walk of a few
+ *   ancestors and siblings each, but a Python call per attribute read).
+ * - headings(): stories.title_headings, the scan for headings near the title's length (a walk of the
+ *   whole tree when the title is short).
+ *
+ * scoring.py keeps the Python code as the reference: it uses this module only after checking, once per
+ * process, that both agree on a page and a list of hints that exercise every rule, and falls back when
+ * the extension is missing. Floats follow Python's operations one by one (same order, doubles), so the
+ * scores are the same floats. Anything unexpected in the tree (a length that is not an int, a parent
+ * that is not an El) makes a function return NotImplemented: scoring.py then runs the Python code.
+ *
+ * El objects are read by slot offset, taken from the class's member descriptors (as _lightcopy.c does).
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the hint patterns ------------------------------------------------------------------------- */
+
+enum { N_SET, N_BOL, N_EOL, N_WORDB, N_GROUP, N_NOT };
+
+typedef struct Node Node;
+typedef struct { Node *nodes; int n, cap; } Seq;
+struct Node {
+    unsigned char kind, optional;
+    unsigned char set[32]; /* N_SET: the bytes it matches (both cases when the pattern ignores case) */
+    Seq *alts;             /* N_GROUP, N_NOT: the alternatives */
+    int nalts;
+};
+
+typedef struct {
+    PyObject *regex;       /* the compiled `re` pattern: the fallback */
+    Seq *alts;             /* NULL when the source is outside the subset */
+    int nalts;
+    short *first[256];     /* per byte: the top-level alternatives a match starting there can take, -1 ended */
+    short *at_end;         /* alternatives that may match without consuming (tried everywhere) */
+    const unsigned char *(*lead)[4]; /* per alternative: the sets of its first (up to 4) plain characters */
+    unsigned char *nlead;  /* how many: checked inline before the matcher is called (most alternatives are words) */
+    unsigned char (*pairs)[32]; /* [c1] bit c2: some match may start with c1 c2 (most positions start none) */
+} Pattern;
+
+enum { P_NEGATIVE, P_POSITIVE, P_STRONG, P_COMMENT, N_PATTERNS };
+static Pattern patterns[N_PATTERNS];
+
+static void free_alts(Seq *alts, int n)
+{
+    if (!alts) return;
+    for (int a = 0; a < n; a++) {
+        for (int i = 0; i < alts[a].n; i++) free_alts(alts[a].nodes[i].alts, alts[a].nodes[i].nalts);
+        PyMem_Free(alts[a].nodes);
+    }
+    PyMem_Free(alts);
+}
+
+static void clear_pattern(Pattern *p)
+{
+    Py_CLEAR(p->regex);
+    free_alts(p->alts, p->nalts);
+    p->alts = NULL;
+    p->nalts = 0;
+    for (int c = 0; c < 256; c++) { PyMem_Free(p->first[c]); p->first[c] = NULL; }
+    PyMem_Free(p->at_end);
+    p->at_end = NULL;
+    PyMem_Free(p->lead);
+    p->lead = NULL;
+    PyMem_Free(p->nlead);
+    p->nlead = NULL;
+    PyMem_Free(p->pairs);
+    p->pairs = NULL;
+}
+
+typedef struct { const char *s; Py_ssize_t i, n; int icase; int bad; } Parser; /* bad: outside the subset */
+
+static inline void set_add(unsigned char *set, int c, int icase)
+{
+    set[c >> 3] |= (unsigned char)(1 << (c & 7));
+    if (icase && c >= 'a' && c <= 'z') set_add(set, c - 32, 0);
+    if (icase && c >= 'A' && c <= 'Z') set_add(set, c + 32, 0);
+}
+
+static inline int in_set(const unsigned char *set, int c) { return set[c >> 3] >> (c & 7) & 1; }
+
+static inline int is_word(int c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+
+/* Python's \s for ASCII (str.isspace): \t \n \v \f \r, \x1c-\x1f, space. */
+static inline int is_space(int c) { return c == ' ' || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f); }
+
+/* \s \d \w into `set`; 0 when `e` is no class escape. */
+static int class_escape(unsigned char *set, char e)
+{
+    for (int c = 0; c < 128; c++)
+        if ((e == 's' && is_space(c)) || (e == 'd' && c >= '0' && c <= '9') || (e == 'w' && is_word(c)))
+            set_add(set, c, 0);
+    return e == 's' || e == 'd' || e == 'w';
+}
+
+static Node *seq_push(Seq *q)
+{
+    if (q->n == q->cap) {
+        int cap = q->cap ? 2 * q->cap : 8;
+        Node *nodes = PyMem_Realloc(q->nodes, (size_t)cap * sizeof(Node));
+        if (!nodes) return NULL;
+        q->nodes = nodes;
+        q->cap = cap;
+    }
+    Node *nd = &q->nodes[q->n++];
+    memset(nd, 0, sizeof *nd);
+    return nd;
+}
+
+static int parse_alts(Parser *p, Seq **out, int *nout);
+
+/* One sequence, up to '|' or ')' or the end. Returns -1 on no memory; sets p->bad when unsupported. */
+static int parse_seq(Parser *p, Seq *q)
+{
+    while (p->i < p->n && !p->bad) {
+        char c = p->s[p->i];
+        if (c == '|' || c == ')') return 0;
+        Node *nd = seq_push(q);
+        if (!nd) return -1;
+        p->i++;
+        if (c == '(') {
+            nd->kind = N_GROUP;
+            if (p->i + 1 < p->n && p->s[p->i] == '?') {
+                if (p->s[p->i + 1] == ':') nd->kind = N_GROUP;
+                else if (p->s[p->i + 1] == '!') nd->kind = N_NOT;
+                else { p->bad = 1; return 0; }
+                p->i += 2;
+            }
+            if (parse_alts(p, &nd->alts, &nd->nalts) < 0) return -1;
+            if (p->bad) return 0;
+            if (p->i >= p->n || p->s[p->i] != ')') { p->bad = 1; return 0; }
+            p->i++;
+        } else if (c == '[') {
+            nd->kind = N_SET;
+            if (p->i < p->n && (p->s[p->i] == '^' || p->s[p->i] == ']')) { p->bad = 1; return 0; }
+            while (p->i < p->n && p->s[p->i] != ']') {
+                char a = p->s[p->i++];
+                if (a == '\\') {
+                    if (p->i >= p->n) { p->bad = 1; return 0; }
+                    a = p->s[p->i++];
+                    if (class_escape(nd->set, a)) {
+                        if (p->i + 1 < p->n && p->s[p->i] == '-' && p->s[p->i + 1] != ']') { p->bad = 1; return 0; }
+                        continue;
+                    }
+                    if ((a >= '0' && a <= '9') || (a >= 'a' && a <= 'z') || (a >= 'A' && a <= 'Z')) { p->bad = 1; return 0; }
+                }
+                if (p->i + 1 < p->n && p->s[p->i] == '-' && p->s[p->i + 1] != ']') { /* a range a-b */
+                    char b = p->s[p->i + 1];
+                    if (b == '\\' || b == '[' || b < a) { p->bad = 1; return 0; }
+                    for (int x = (unsigned char)a; x <= (unsigned char)b; x++) set_add(nd->set, x, p->icase);
+                    p->i += 2;
+                } else {
+                    set_add(nd->set, (unsigned char)a, p->icase);
+                }
+            }
+            if (p->i >= p->n) { p->bad = 1; return 0; }
+            p->i++; /* ']' */
+        } else if (c == '\\') {
+            if (p->i >= p->n) { p->bad = 1; return 0; }
+            char e = p->s[p->i++];
+            if (e == 'b') nd->kind = N_WORDB;
+            else if (class_escape(nd->set, e)) nd->kind = N_SET;
+            else if ((e >= '0' && e <= '9') || (e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z')) { p->bad = 1; return 0; }
+            else { nd->kind = N_SET; set_add(nd->set, (unsigned char)e, p->icase); }
+        } else if (c == '^') {
+            nd->kind = N_BOL;
+        } else if (c == '$') {
+            nd->kind = N_EOL;
+        } else if (c == '.' || c == '*' || c == '+' || c == '?' || c == '{' || c == '}' || c == ']' || c == '#' ||
+                   c == ' ' || (unsigned char)c < 0x21 || (unsigned char)c > 0x7e) {
+            p->bad = 1; /* (space and '#' are fine without re.VERBOSE, but no pattern needs them) */
+            return 0;
+        } else {
+            nd->kind = N_SET;
+            set_add(nd->set, (unsigned char)c, p->icase);
+        }
+        if (p->i < p->n && p->s[p->i] == '?') {
+            if (nd->kind != N_SET && nd->kind != N_GROUP) { p->bad = 1; return 0; }
+            nd->optional = 1;
+            p->i++;
+        }
+        if (p->i < p->n && strchr("?*+{", p->s[p->i])) { p->bad = 1; return 0; } /* lazy, repeats */
+    }
+    return 0;
+}
+
+static int parse_alts(Parser *p, Seq **out, int *nout)
+{
+    Seq *alts = NULL;
+    int n = 0;
+    for (;;) {
+        Seq *grown = PyMem_Realloc(alts, (size_t)(n + 1) * sizeof(Seq));
+        if (!grown) { free_alts(alts, n); return -1; }
+        alts = grown;
+        memset(&alts[n], 0, sizeof(Seq));
+        n++;
+        if (parse_seq(p, &alts[n - 1]) < 0) { free_alts(alts, n); return -1; }
+        if (p->bad || p->i >= p->n || p->s[p->i] != '|') break;
+        p->i++;
+    }
+    *out = alts;
+    *nout = n;
+    return 0;
+}
+
+typedef struct Cont { const Seq *seq; int i; const struct Cont *next; } Cont;
+
+/* Does `seq` from node i, then the continuations `k`, match `s` at pos? Explores every path, so the
+ * answer is re.search's: its backtracking also stops only when all paths failed. */
+static int match(const unsigned char *s, Py_ssize_t n, const Seq *seq, int i, Py_ssize_t pos, const Cont *k)
+{
+    for (;;) {
+        if (i == seq->n) {
+            if (!k) return 1;
+            seq = k->seq; i = k->i; k = k->next;
+            continue;
+        }
+        const Node *nd = &seq->nodes[i];
+        switch (nd->kind) {
+        case N_SET:
+            if (pos < n && in_set(nd->set, s[pos])) {
+                if (!nd->optional) { pos++; i++; continue; }
+                if (match(s, n, seq, i + 1, pos + 1, k)) return 1;
+            } else if (!nd->optional) {
+                return 0;
+            }
+            i++;
+            continue;
+        case N_BOL:
+            if (pos != 0) return 0;
+            i++;
+            continue;
+        case N_EOL: /* end of string, or before a newline that ends it */
+            if (!(pos == n || (pos == n - 1 && s[pos] == '\n'))) return 0;
+            i++;
+            continue;
+        case N_WORDB: { /* (re: never at all in an empty string) */
+            int before = pos > 0 && is_word(s[pos - 1]), after = pos < n && is_word(s[pos]);
+            if (n == 0 || before == after) return 0;
+            i++;
+            continue;
+        }
+        case N_GROUP: {
+            Cont then = {seq, i + 1, k};
+            for (int a = 0; a < nd->nalts; a++)
+                if (match(s, n, &nd->alts[a], 0, pos, &then)) return 1;
+            if (!nd->optional) return 0;
+            i++;
+            continue;
+        }
+        case N_NOT:
+            for (int a = 0; a < nd->nalts; a++)
+                if (match(s, n, &nd->alts[a], 0, pos, NULL)) return 0;
+            i++;
+            continue;
+        }
+        return 0;
+    }
+}
+
+/* Can a match of seq[i:] begin with the bytes s[:n]? A superset of the answer: assertions count as true
+ * and running out of bytes counts as success. Used once per pattern to build its pair table. */
+static int viable(const unsigned char *s, Py_ssize_t n, const Seq *seq, int i, Py_ssize_t pos, const Cont *k)
+{
+    for (;;) {
+        if (i == seq->n) {
+            if (!k) return 1;
+            seq = k->seq; i = k->i; k = k->next;
+            continue;
+        }
+        const Node *nd = &seq->nodes[i];
+        if (nd->kind == N_SET) {
+            if (pos == n) return 1;
+            if (in_set(nd->set, s[pos])) {
+                if (!nd->optional) { pos++; i++; continue; }
+                if (viable(s, n, seq, i + 1, pos + 1, k)) return 1;
+            } else if (!nd->optional) {
+                return 0;
+            }
+        } else if (nd->kind == N_GROUP) {
+            Cont then = {seq, i + 1, k};
+            for (int a = 0; a < nd->nalts; a++)
+                if (viable(s, n, &nd->alts[a], 0, pos, &then)) return 1;
+            if (!nd->optional) return 0;
+        }
+        i++;
+    }
+}
+
+/* The bytes a match of seq[i:] can consume first, into `first`; returns 1 when it can match while
+ * consuming nothing. Assertions consume nothing and only narrow a match: they are passed over. */
+static int first_bytes(const Seq *seq, int i, unsigned char *first)
+{
+    for (; i < seq->n; i++) {
+        const Node *nd = &seq->nodes[i];
+        if (nd->kind == N_SET) {
+            for (int b = 0; b < 32; b++) first[b] |= nd->set[b];
+            if (!nd->optional) return 0;
+        } else if (nd->kind == N_GROUP) {
+            int empty = nd->optional;
+            for (int a = 0; a < nd->nalts; a++) empty |= first_bytes(&nd->alts[a], 0, first);
+            if (!empty) return 0;
+        }
+    }
+    return 1;
+}
+
+static short *index_list(const short *tmp, int n)
+{
+    short *out = PyMem_Malloc((size_t)(n + 1) * sizeof(short));
+    if (!out) return NULL;
+    memcpy(out, tmp, (size_t)n * sizeof(short));
+    out[n] = -1;
+    return out;
+}
+
+/* Compile `regex` (a re.Pattern) into `p`; a source outside the subset leaves p->alts NULL. */
+static int compile_pattern(Pattern *p, PyObject *regex)
+{
+    clear_pattern(p);
+    Py_INCREF(regex);
+    p->regex = regex;
+    PyObject *src = PyObject_GetAttrString(regex, "pattern");
+    PyObject *flags = src ? PyObject_GetAttrString(regex, "flags") : NULL;
+    long fl = flags ? PyLong_AsLong(flags) : -1;
+    Py_XDECREF(flags);
+    if (!src || (fl == -1 && PyErr_Occurred())) { Py_XDECREF(src); return -1; }
+    /* re.IGNORECASE = 2, re.UNICODE = 32; MULTILINE, DOTALL, VERBOSE, ASCII... change what the subset means */
+    if (!PyUnicode_Check(src) || !PyUnicode_IS_ASCII(src) || (fl & ~(2L | 32L))) { Py_DECREF(src); return 0; }
+    Parser ps = {(const char *)PyUnicode_1BYTE_DATA(src), 0, PyUnicode_GET_LENGTH(src), (fl & 2) != 0, 0};
+    Seq *alts = NULL;
+    int nalts = 0;
+    int err = parse_alts(&ps, &alts, &nalts);
+    Py_DECREF(src);
+    if (err < 0) { PyErr_NoMemory(); return -1; }
+    if (ps.bad || ps.i != ps.n || nalts > 30000) { free_alts(alts, nalts); return 0; }
+    p->alts = alts;
+    p->nalts = nalts;
+    short *tmp = PyMem_Malloc((size_t)nalts * sizeof(short) + 1);
+    unsigned char(*firsts)[32] = PyMem_Calloc((size_t)nalts, 32);
+    int *empty = PyMem_Calloc((size_t)nalts, sizeof(int));
+    int ok = tmp && firsts && empty;
+    for (int a = 0; ok && a < nalts; a++) empty[a] = first_bytes(&alts[a], 0, firsts[a]);
+    for (int c = 0; ok && c < 256; c++) {
+        int m = 0;
+        for (int a = 0; a < nalts; a++)
+            if (empty[a] || in_set(firsts[a], c)) tmp[m++] = (short)a;
+        ok = (p->first[c] = index_list(tmp, m)) != NULL;
+    }
+    if (ok) {
+        int m = 0;
+        for (int a = 0; a < nalts; a++)
+            if (empty[a]) tmp[m++] = (short)a;
+        ok = (p->at_end = index_list(tmp, m)) != NULL;
+    }
+    if (ok) {
+        p->lead = PyMem_Calloc((size_t)nalts, sizeof *p->lead);
+        p->nlead = PyMem_Calloc((size_t)nalts, 1);
+        ok = p->lead && p->nlead;
+        for (int a = 0; ok && a < nalts; a++) {
+            int k = 0;
+            while (k < 4 && k < alts[a].n && alts[a].nodes[k].kind == N_SET && !alts[a].nodes[k].optional) {
+                p->lead[a][k] = alts[a].nodes[k].set;
+                k++;
+            }
+            p->nlead[a] = (unsigned char)k;
+        }
+    }
+    /* (Only ASCII subjects reach the matcher: pairs of ASCII bytes are enough.) */
+    if (ok) ok = (p->pairs = PyMem_Calloc(256, 32)) != NULL;
+    for (int a = 0; ok && a < nalts; a++)
+        for (int c1 = 0; c1 < 128; c1++) {
+            if (!empty[a] && !in_set(firsts[a], c1)) continue;
+            for (int c2 = 0; c2 < 128; c2++) {
+                unsigned char two[2] = {(unsigned char)c1, (unsigned char)c2};
+                if (!in_set(p->pairs[c1], c2) && viable(two, 2, &alts[a], 0, 0, NULL)) set_add(p->pairs[c1], c2, 0);
+            }
+        }
+    PyMem_Free(tmp);
+    PyMem_Free(firsts);
+    PyMem_Free(empty);
+    if (!ok) { clear_pattern(p); PyErr_NoMemory(); return -1; }
+    return 0;
+}
+
+/* re.search(pattern, s) is not None: 1, 0, or -1 with an exception (from the `re` fallback). */
+static int search(const Pattern *p, PyObject *s)
+{
+    if (p->alts && PyUnicode_Check(s) && PyUnicode_IS_ASCII(s)) {
+        const unsigned char *b = PyUnicode_1BYTE_DATA(s);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+        for (Py_ssize_t pos = 0; pos <= n; pos++) {
+            if (pos + 1 < n && !in_set(p->pairs[b[pos]], b[pos + 1])) continue;
+            for (const short *a = pos < n ? p->first[b[pos]] : p->at_end; *a >= 0; a++) {
+                int k = p->nlead[*a];
+                if (pos + k > n) continue;
+                const unsigned char *const *lead = p->lead[*a];
+                while (k > 0 && in_set(lead[k - 1], b[pos + k - 1])) k--;
+                if (k == 0 && match(b, n, &p->alts[*a], 0, pos, NULL)) return 1;
+            }
+        }
+        return 0;
+    }
+    PyObject *m = PyObject_CallMethod(p->regex, "search", "O", s);
+    if (!m) return -1;
+    int found = m != Py_None;
+    Py_DECREF(m);
+    return found;
+}
+
+/* ---- the tree ------------------------------------------------------------------------------------ */
+
+static PyTypeObject *El_type;
+static Py_ssize_t off_tag, off_hint, off_parent, off_children, off_score, off_text_len, off_link_len, off_punct,
+    off_flag, off_direct;
+static PyObject *tag_prior, *paragraph_tags, *text_holders, *prose_tags, *gather_tags, *sentence_ends, *weights; /* scoring.py's tables */
+static PyObject *str_text, *str_endswith, *long_one;
+static Py_ssize_t weights_cap;
+
+#define SLOT(o, off) (*(PyObject **)((char *)(o) + (off)))
+
+/* Sentinel: the tree holds something this code does not expect; the caller answers NotImplemented. */
+#define ODD (-2)
+
+/* An int slot as a C integer: 0, ODD (absent, not an int, or beyond 2**53 where doubles stop being
+ * exact), or -1 with an exception. */
+static int int_slot(PyObject *el, Py_ssize_t off, long long *out)
+{
+    PyObject *v = SLOT(el, off);
+    if (!v || !PyLong_Check(v)) return ODD;
+    int overflow;
+    long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (x == -1 && PyErr_Occurred()) return -1;
+    if (overflow || x > (1LL << 53) || x < -(1LL << 53)) return ODD;
+    *out = x;
+    return 0;
+}
+
+/* The parent of `el`: 0 with *out an El or NULL (None), ODD, or -1. */
+static int parent_of(PyObject *el, PyObject **out)
+{
+    PyObject *p = SLOT(el, off_parent);
+    if (!p) return ODD;
+    if (p == Py_None) { *out = NULL; return 0; }
+    if (Py_TYPE(p) != El_type) return ODD;
+    *out = p;
+    return 0;
+}
+
+/* What scoring.py asks of a tag, cached per tag object (lightcopy interns tag names). The cache holds
+ * a reference to each tag it keys on, so a key is never a freed object's reused address. */
+enum { T_PARAGRAPH = 1, T_HOLDER = 2, T_LI = 4, T_BODY = 8, T_PROSE = 16, T_ARTICLE = 32, T_DIV = 64, T_P = 128, T_GATHER = 256,
+       T_HEADING = 512 };
+#define TAG_SLOTS 256
+static struct { PyObject *tag; int bits; long prior; } tag_cache[TAG_SLOTS];
+
+static int tag_info(PyObject *el, int *bits, long *prior)
+{
+    PyObject *tag = SLOT(el, off_tag);
+    if (!tag || !PyUnicode_CheckExact(tag)) return ODD;
+    size_t h = ((uintptr_t)tag >> 4) & (TAG_SLOTS - 1);
+    if (tag_cache[h].tag == tag) {
+        *bits = tag_cache[h].bits;
+        *prior = tag_cache[h].prior;
+        return 0;
+    }
+    int b = 0, r;
+    if ((r = PySet_Contains(paragraph_tags, tag)) < 0) return -1;
+    if (r) b |= T_PARAGRAPH;
+    if ((r = PySet_Contains(text_holders, tag)) < 0) return -1;
+    if (r) b |= T_HOLDER;
+    if ((r = PySet_Contains(prose_tags, tag)) < 0) return -1;
+    if (r) b |= T_PROSE;
+    if ((r = PySet_Contains(gather_tags, tag)) < 0) return -1;
+    if (r) b |= T_GATHER;
+    if (PyUnicode_CompareWithASCIIString(tag, "li") == 0) b |= T_LI;
+    if (PyUnicode_CompareWithASCIIString(tag, "article") == 0) b |= T_ARTICLE;
+    if (PyUnicode_CompareWithASCIIString(tag, "div") == 0) b |= T_DIV;
+    if (PyUnicode_CompareWithASCIIString(tag, "p") == 0) b |= T_P;
+    if (PyUnicode_CompareWithASCIIString(tag, "h1") == 0 || PyUnicode_CompareWithASCIIString(tag, "h2") == 0 ||
+        PyUnicode_CompareWithASCIIString(tag, "h3") == 0)
+        b |= T_HEADING;
+    if (PyUnicode_CompareWithASCIIString(tag, "body") == 0) b |= T_BODY;
+    PyObject *pv = PyDict_GetItemWithError(tag_prior, tag);
+    long pr = 0;
+    if (pv) {
+        if (!PyLong_Check(pv)) return ODD;
+        pr = PyLong_AsLong(pv);
+        if (pr == -1 && PyErr_Occurred()) return -1;
+        if (pr > (1L << 40) || pr < -(1L << 40)) return ODD;
+    } else if (PyErr_Occurred()) {
+        return -1;
+    }
+    Py_INCREF(tag);
+    Py_XSETREF(tag_cache[h].tag, tag);
+    tag_cache[h].bits = *bits = b;
+    tag_cache[h].prior = *prior = pr;
+    return 0;
+}
+
+static void clear_tag_cache(void)
+{
+    for (int i = 0; i < TAG_SLOTS; i++) Py_CLEAR(tag_cache[i].tag);
+}
+
+/* The element's hint if it is a non-empty str (*out NULL when falsy), as scoring.py's `if el.hint`. */
+static int hint_of(PyObject *el, PyObject **out)
+{
+    PyObject *h = SLOT(el, off_hint);
+    if (!h) return ODD;
+    if (h == Py_None || (PyUnicode_Check(h) && PyUnicode_GET_LENGTH(h) == 0)) { *out = NULL; return 0; }
+    if (!PyUnicode_Check(h)) return ODD;
+    *out = h;
+    return 0;
+}
+
+/* scoring.class_weight, sharing its cache (_WEIGHTS) and the cache's size limit. */
+static int class_weight(PyObject *el, long *out)
+{
+    PyObject *hint;
+    int r = hint_of(el, &hint);
+    if (r) return r;
+    if (!hint) { *out = 0; return 0; }
+    PyObject *w = PyDict_GetItemWithError(weights, hint);
+    if (w) {
+        int overflow;
+        if (!PyLong_Check(w)) return ODD;
+        *out = PyLong_AsLongAndOverflow(w, &overflow);
+        if (*out == -1 && PyErr_Occurred()) return -1;
+        return overflow || *out > (1L << 40) || *out < -(1L << 40) ? ODD : 0;
+    }
+    if (PyErr_Occurred()) return -1;
+    int neg = search(&patterns[P_NEGATIVE], hint);
+    if (neg < 0) return -1;
+    int pos = search(&patterns[P_POSITIVE], hint);
+    if (pos < 0) return -1;
+    long v = (neg ? -25 : 0) + (pos ? 25 : 0);
+    if (PyDict_GET_SIZE(weights) < weights_cap) {
+        PyObject *pv = PyLong_FromLong(v);
+        if (!pv) return -1;
+        r = PyDict_SetItem(weights, hint, pv);
+        Py_DECREF(pv);
+        if (r < 0) return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* An El -> index map (open addressing; keys are borrowed: the caller keeps the elements alive). */
+typedef struct { PyObject **keys; Py_ssize_t *vals; size_t mask, used; } Map;
+
+static int map_init(Map *m, size_t want)
+{
+    size_t cap = 64;
+    while (cap < 2 * want) cap <<= 1;
+    m->keys = PyMem_Calloc(cap, sizeof(PyObject *));
+    m->vals = PyMem_Malloc(cap * sizeof(Py_ssize_t));
+    m->mask = cap - 1;
+    m->used = 0;
+    if (!m->keys || !m->vals) { PyMem_Free(m->keys); PyMem_Free(m->vals); m->keys = NULL; m->vals = NULL; PyErr_NoMemory(); return -1; }
+    return 0;
+}
+
+static void map_free(Map *m) { PyMem_Free(m->keys); PyMem_Free(m->vals); m->keys = NULL; m->vals = NULL; }
+
+static inline size_t map_slot(const Map *m, PyObject *key)
+{
+    size_t h = ((uintptr_t)key >> 4) * 0x9E3779B97F4A7C15ull;
+    size_t i = (h >> 17) & m->mask;
+    while (m->keys[i] && m->keys[i] != key) i = (i + 1) & m->mask;
+    return i;
+}
+
+static Py_ssize_t map_get(const Map *m, PyObject *key) /* -1: absent */
+{
+    size_t i = map_slot(m, key);
+    return m->keys[i] ? m->vals[i] : -1;
+}
+
+static int map_put(Map *m, PyObject *key, Py_ssize_t val)
+{
+    if (2 * (m->used + 1) > m->mask + 1) {
+        Map bigger;
+        if (map_init(&bigger, m->mask + 1) < 0) return -1;
+        for (size_t i = 0; i <= m->mask; i++)
+            if (m->keys[i]) {
+                size_t j = map_slot(&bigger, m->keys[i]);
+                bigger.keys[j] = m->keys[i];
+                bigger.vals[j] = m->vals[i];
+            }
+        bigger.used = m->used;
+        map_free(m);
+        *m = bigger;
+    }
+    size_t i = map_slot(m, key);
+    if (!m->keys[i]) m->used++;
+    m->keys[i] = key;
+    m->vals[i] = val;
+    return 0;
+}
+
+static const double *sort_scores; /* for by_score (qsort has no context argument) */
+
+static int by_score(const void *a, const void *b)
+{
+    Py_ssize_t i = *(const Py_ssize_t *)a, j = *(const Py_ssize_t *)b;
+    double x = sort_scores[i], y = sort_scores[j];
+    if (x > y) return -1; /* best first; equal scores keep their order, as list.sort(reverse=True) does */
+    if (x < y) return 1;
+    return i < j ? -1 : i > j;
+}
+
+/* Mirrors scoring._candidates_python: _score, the link-density discount, the stable sort. */
+static int score_texty(PyObject *texty, PyObject *scored, Map *seen, double **scores_out, Py_ssize_t *cap)
+{
+    double *scores = *scores_out;
+    Py_ssize_t n = PyList_GET_SIZE(texty);
+    for (Py_ssize_t t = 0; t < n; t++) {
+        PyObject *el = PyList_GET_ITEM(texty, t);
+        if (Py_TYPE(el) != El_type) return ODD;
+        int bits, r;
+        long prior;
+        long long direct, flag, text_len, link_len, punct, length;
+        PyObject *holder;
+        if ((r = int_slot(el, off_direct, &direct)) || (r = tag_info(el, &bits, &prior)) ||
+            (r = int_slot(el, off_flag, &flag)) || (r = int_slot(el, off_text_len, &text_len)) ||
+            (r = int_slot(el, off_punct, &punct)))
+            return r;
+        int leaf = !(flag & 1);
+        if (bits & T_PARAGRAPH || (bits & T_HOLDER && leaf) || (bits & T_LI && leaf && text_len >= 150 && punct >= 2)) {
+            length = text_len;
+            if ((r = parent_of(el, &holder))) return r;
+        } else if (bits & T_HOLDER && direct >= 25) {
+            /* Text directly in a container among block children: a paragraph of the container itself. */
+            length = direct;
+            long long q = punct / 4 - (punct % 4 < 0); /* Python's // */
+            punct = q > 1 ? q : 1;
+            holder = el;
+        } else {
+            continue;
+        }
+        if (length < 25 || !holder) continue;
+        if ((r = int_slot(el, off_link_len, &link_len))) return r;
+        if ((double)link_len > 0.6 * (double)text_len && holder != el) continue;
+        /* 1 + min(punct, 30) + min(length / 100, 3): an int plus a float, or three ints */
+        double frac = (double)length / 100.0;
+        double contribution = (double)(1 + (punct > 30 ? 30 : punct)) + (frac > 3.0 ? 3.0 : frac);
+        PyObject *anc = holder;
+        for (int level = 0; anc && level < 6; level++) {
+            Py_ssize_t k = map_get(seen, anc);
+            if (k < 0) {
+                long weight;
+                if ((r = tag_info(anc, &bits, &prior)) || (r = class_weight(anc, &weight))) return r;
+                k = PyList_GET_SIZE(scored);
+                if (k == *cap) {
+                    Py_ssize_t ncap = *cap ? 2 * *cap : 64;
+                    double *grown = PyMem_Realloc(scores, (size_t)ncap * sizeof(double));
+                    if (!grown) { PyErr_NoMemory(); return -1; }
+                    *scores_out = scores = grown;
+                    *cap = ncap;
+                }
+                if (PyList_Append(scored, anc) < 0 || map_put(seen, anc, k) < 0) return -1;
+                scores[k] = (double)(prior + weight);
+            }
+            scores[k] += contribution / (level == 0 ? 1.0 : level == 1 ? 2.0 : (double)(level * 3));
+            if ((r = parent_of(anc, &anc))) return r;
+        }
+    }
+    return 0;
+}
+
+static PyObject *py_candidates(PyObject *self, PyObject *texty)
+{
+    (void)self;
+    if (!El_type) { PyErr_SetString(PyExc_RuntimeError, "_scorefast.init() was not called"); return NULL; }
+    if (!PyList_CheckExact(texty)) Py_RETURN_NOTIMPLEMENTED;
+    PyObject *scored = PyList_New(0), *out = NULL;
+    double *scores = NULL;
+    Py_ssize_t cap = 0, *order = NULL;
+    Map seen;
+    if (!scored || map_init(&seen, 64) < 0) { Py_XDECREF(scored); return NULL; }
+    int r = score_texty(texty, scored, &seen, &scores, &cap);
+    map_free(&seen);
+    if (r == ODD) { Py_DECREF(scored); PyMem_Free(scores); Py_RETURN_NOTIMPLEMENTED; }
+    if (r < 0) goto done;
+    Py_ssize_t n = PyList_GET_SIZE(scored);
+    for (Py_ssize_t i = 0; i < n; i++) { /* score *= 1 - link_density */
+        PyObject *c = PyList_GET_ITEM(scored, i);
+        long long tl, ll;
+        if ((r = int_slot(c, off_text_len, &tl)) || (r = int_slot(c, off_link_len, &ll))) break;
+        scores[i] *= 1.0 - (tl ? (double)ll / (double)tl : 0.0);
+    }
+    if (r == ODD) { Py_DECREF(scored); PyMem_Free(scores); Py_RETURN_NOTIMPLEMENTED; }
+    if (r < 0) goto done;
+    order = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(Py_ssize_t));
+    if (!order) { PyErr_NoMemory(); goto done; }
+    for (Py_ssize_t i = 0; i < n; i++) order[i] = i;
+    sort_scores = scores;
+    qsort(order, (size_t)n, sizeof(Py_ssize_t), by_score);
+    if (!(out = PyList_New(n))) goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *c = PyList_GET_ITEM(scored, order[i]);
+        PyObject *f = PyFloat_FromDouble(scores[order[i]]);
+        if (!f) { Py_CLEAR(out); goto done; }
+        Py_XSETREF(SLOT(c, off_score), f);
+        Py_INCREF(c);
+        PyList_SET_ITEM(out, i, c);
+    }
+done:
+    Py_DECREF(scored);
+    PyMem_Free(scores);
+    PyMem_Free(order);
+    return out;
+}
+
+/* ---- comments, prose ------------------------------------------------------------------------------ */
+
+/* scoring._in_comments for each candidate in turn, sharing the answers of ancestors already walked. */
+static PyObject *py_comment_free(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *cands;
+    long long page_len;
+    if (!El_type) { PyErr_SetString(PyExc_RuntimeError, "_scorefast.init() was not called"); return NULL; }
+    if (!PyArg_ParseTuple(args, "O!L", &PyList_Type, &cands, &page_len)) return NULL;
+    if (page_len > (1LL << 53) || page_len < -(1LL << 53)) Py_RETURN_NOTIMPLEMENTED;
+    double limit = 0.8 * (double)page_len;
+    PyObject *out = PyList_New(0);
+    PyObject **walked = NULL;
+    Py_ssize_t nwalked = 0, wcap = 0;
+    Map seen;
+    if (!out || map_init(&seen, 64) < 0) { Py_XDECREF(out); return NULL; }
+    int r = 0;
+    Py_ssize_t n = PyList_GET_SIZE(cands);
+    for (Py_ssize_t c = 0; c < n && r == 0; c++) {
+        PyObject *el = PyList_GET_ITEM(cands, c);
+        if (Py_TYPE(el) != El_type) { r = ODD; break; }
+        int found = 0;
+        nwalked = 0;
+        PyObject *anc = el;
+        while (anc) {
+            int bits;
+            long prior;
+            if ((r = tag_info(anc, &bits, &prior))) break;
+            if (bits & T_BODY) break;
+            Py_ssize_t known = map_get(&seen, anc);
+            if (known >= 0) { found = (int)known; break; }
+            if (nwalked == wcap) {
+                Py_ssize_t ncap = wcap ? 2 * wcap : 32;
+                PyObject **grown = PyMem_Realloc(walked, (size_t)ncap * sizeof(PyObject *));
+                if (!grown) { PyErr_NoMemory(); r = -1; break; }
+                walked = grown;
+                wcap = ncap;
+            }
+            walked[nwalked++] = anc;
+            PyObject *hint;
+            long long tl;
+            if ((r = hint_of(anc, &hint))) break;
+            if (hint) {
+                int says = search(&patterns[P_COMMENT], hint);
+                if (says < 0) { r = -1; break; }
+                if (says) {
+                    if ((r = int_slot(anc, off_text_len, &tl))) break;
+                    if ((double)tl < limit) { found = 1; break; }
+                }
+            }
+            if ((r = parent_of(anc, &anc))) break;
+        }
+        for (Py_ssize_t i = 0; r == 0 && i < nwalked; i++)
+            if (map_put(&seen, walked[i], found) < 0) r = -1;
+        if (r == 0 && !found && PyList_Append(out, el) < 0) r = -1;
+    }
+    map_free(&seen);
+    PyMem_Free(walked);
+    if (r == 0) return out;
+    Py_DECREF(out);
+    if (r == ODD) Py_RETURN_NOTIMPLEMENTED;
+    return NULL;
+}
+
+/* Push an element on a walk's stack, doubling it when full: 0, or -1 with MemoryError set. */
+static int push(PyObject ***stack, Py_ssize_t *sp, Py_ssize_t *cap, PyObject *e)
+{
+    if (*sp == *cap) {
+        PyObject **grown = PyMem_Realloc(*stack, (size_t)(2 * *cap) * sizeof(PyObject *));
+        if (!grown) { PyErr_NoMemory(); return -1; }
+        *stack = grown;
+        *cap *= 2;
+    }
+    (*stack)[(*sp)++] = e;
+    return 0;
+}
+
+/* scoring._prose of one element: 0 with *total, ODD or -1. */
+static int prose(PyObject *root, long long *total)
+{
+    PyObject **stack = PyMem_Malloc(64 * sizeof(PyObject *));
+    Py_ssize_t sp = 0, cap = 64;
+    int r = 0;
+    if (!stack) { PyErr_NoMemory(); return -1; }
+    stack[sp++] = root;
+    *total = 0;
+    while (sp && r == 0) {
+        PyObject *e = stack[--sp], *hint;
+        int bits;
+        long prior;
+        long long flag, punct, tl, ll;
+        if ((r = hint_of(e, &hint))) break;
+        if (hint) {
+            int says = search(&patterns[P_STRONG], hint);
+            if (says == 0) says = search(&patterns[P_COMMENT], hint);
+            if (says < 0) { r = -1; break; }
+            if (says) continue;
+        }
+        if ((r = tag_info(e, &bits, &prior))) break;
+        if (!(bits & T_PROSE) && (r = int_slot(e, off_flag, &flag))) break;
+        if (bits & T_PROSE || !(flag & 1)) {
+            if ((r = int_slot(e, off_punct, &punct))) break;
+            if (punct) {
+                if ((r = int_slot(e, off_link_len, &ll)) || (r = int_slot(e, off_text_len, &tl))) break;
+                if ((double)ll < 0.5 * (double)tl) *total += tl - ll;
+            }
+            continue;
+        }
+        PyObject *children = SLOT(e, off_children);
+        if (!children || !PyList_CheckExact(children)) { r = ODD; break; }
+        Py_ssize_t n = PyList_GET_SIZE(children);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *c = PyList_GET_ITEM(children, i);
+            if (Py_TYPE(c) != El_type) continue;
+            if (push(&stack, &sp, &cap, c) < 0) { r = -1; break; }
+        }
+    }
+    PyMem_Free(stack);
+    return r;
+}
+
+/* sum(_prose(c) for c in parent.children if type(c) is El and c is not skip) */
+static PyObject *py_prose(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *parent, *skip = Py_None;
+    if (!El_type) { PyErr_SetString(PyExc_RuntimeError, "_scorefast.init() was not called"); return NULL; }
+    if (!PyArg_ParseTuple(args, "O|O", &parent, &skip)) return NULL;
+    if (Py_TYPE(parent) != El_type) Py_RETURN_NOTIMPLEMENTED;
+    PyObject *children = SLOT(parent, off_children);
+    if (!children || !PyList_CheckExact(children)) Py_RETURN_NOTIMPLEMENTED;
+    /* The tree is not changed while this runs (no Python code runs but `re`), so borrowed items hold. */
+    long long sum = 0, one;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(children); i++) {
+        PyObject *c = PyList_GET_ITEM(children, i);
+        if (Py_TYPE(c) != El_type || c == skip) continue;
+        int r = prose(c, &one);
+        if (r == ODD) Py_RETURN_NOTIMPLEMENTED;
+        if (r < 0) return NULL;
+        sum += one;
+    }
+    return PyLong_FromLongLong(sum);
+}
+
+/* ---- after the candidates: split parts, climb, gather ----------------------------------------------- */
+
+/* An element's score as a double: scores are floats once scored, 0.0 from El() before (else ODD). */
+static int score_of(PyObject *el, double *out)
+{
+    PyObject *v = SLOT(el, off_score);
+    if (!v || !PyFloat_CheckExact(v)) return ODD;
+    *out = PyFloat_AS_DOUBLE(v);
+    return 0;
+}
+
+/* Is `anc` a proper ancestor of `el`? 1, 0, ODD or -1. */
+static int below(PyObject *el, PyObject *anc)
+{
+    PyObject *p;
+    int r;
+    if ((r = parent_of(el, &p))) return r;
+    while (p) {
+        if (p == anc) return 1;
+        if ((r = parent_of(p, &p))) return r;
+    }
+    return 0;
+}
+
+#define CHECK(call) do { if ((r = (call)) != 0) goto fail; } while (0)
+
+/* scoring._split_top_python */
+static PyObject *py_split_top(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *top, *cands, *strong[5], *anc;
+    int r = 0, ns = 0, bits;
+    long prior;
+    double ts, cs;
+    if (!El_type) { PyErr_SetString(PyExc_RuntimeError, "_scorefast.init() was not called"); return NULL; }
+    if (!PyArg_ParseTuple(args, "OO!", &top, &PyList_Type, &cands)) return NULL;
+    if (Py_TYPE(top) != El_type) Py_RETURN_NOTIMPLEMENTED;
+    CHECK(score_of(top, &ts));
+    for (Py_ssize_t i = 1; i < 6 && i < PyList_GET_SIZE(cands); i++) {
+        PyObject *c = PyList_GET_ITEM(cands, i);
+        if (Py_TYPE(c) != El_type) { r = ODD; goto fail; }
+        CHECK(score_of(c, &cs));
+        if (!(cs >= 0.75 * ts)) continue;
+        if ((r = below(top, c)) != 0) { if (r == 1) continue; goto fail; }  /* c holds top */
+        if ((r = below(c, top)) != 0) { if (r == 1) continue; goto fail; }  /* top holds c */
+        strong[ns++] = c;
+    }
+    if (ns >= 2) {
+        CHECK(parent_of(top, &anc));
+        for (; anc; ) {
+            CHECK(tag_info(anc, &bits, &prior));
+            if (bits & T_BODY) break;
+            int holds = 0;
+            for (int k = 0; k < ns; k++) {
+                if ((r = below(strong[k], anc)) < 0 || r == ODD) goto fail;
+                holds += r;
+            }
+            r = 0;
+            if (holds >= 2) { Py_INCREF(anc); return anc; }
+            CHECK(parent_of(anc, &anc));
+        }
+    }
+    Py_INCREF(top);
+    return top;
+fail:
+    if (r == ODD) Py_RETURN_NOTIMPLEMENTED;
+    return NULL;
+}
+
+/* scoring._element_children: El children, or 99 when the element holds text of its own. */
+static int element_children(PyObject *el, long *out)
+{
+    PyObject *children = SLOT(el, off_children);
+    if (!children || !PyList_CheckExact(children)) return ODD;
+    long n = 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(children); i++) {
+        PyObject *c = PyList_GET_ITEM(children, i);
+        if (Py_TYPE(c) == El_type) { n++; continue; }
+        if (!PyUnicode_Check(c)) return ODD;
+        int kind = PyUnicode_KIND(c);
+        const void *data = PyUnicode_DATA(c);
+        for (Py_ssize_t j = 0; j < PyUnicode_GET_LENGTH(c); j++)
+            if (!Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, j))) { *out = 99; return 0; } /* c.strip() */
+    }
+    *out = n;
+    return 0;
+}
+
+/* scoring._climb_python */
+static PyObject *py_climb(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *top, *story, *article_count, *parent, *hint;
+    int r = 0, bits;
+    long prior;
+    if (!El_type) { PyErr_SetString(PyExc_RuntimeError, "_scorefast.init() was not called"); return NULL; }
+    if (!PyArg_ParseTuple(args, "OOO", &top, &story, &article_count)) return NULL;
+    if (Py_TYPE(top) != El_type) Py_RETURN_NOTIMPLEMENTED;
+    for (int step = 0; step < 8; step++) {
+        CHECK(parent_of(top, &parent));
+        if (!parent) break;
+        CHECK(tag_info(parent, &bits, &prior));
+        if (bits & T_BODY) break;
+        CHECK(hint_of(parent, &hint));
+        if (hint) {
+            int says = search(&patterns[P_STRONG], hint);
+            if (says < 0) return NULL;
+            if (says) break;
+        }
+        if (top == story) break;
+        CHECK(tag_info(top, &bits, &prior));
+        if (bits & T_ARTICLE) {
+            int one = PyObject_RichCompareBool(article_count, long_one, Py_EQ);
+            if (one < 0) return NULL;
+            if (one) break;
+        }
+        long long ptl, ttl, pll, tll, added = 0, one_prose;
+        CHECK(int_slot(parent, off_text_len, &ptl));
+        CHECK(int_slot(top, off_text_len, &ttl));
+        CHECK(int_slot(parent, off_link_len, &pll));
+        CHECK(int_slot(top, off_link_len, &tll));
+        long long extra = ptl - ttl, extra_links = pll - tll;
+        if (extra > 60) {
+            PyObject *children = SLOT(parent, off_children);
+            if (!children || !PyList_CheckExact(children)) { r = ODD; goto fail; }
+            for (Py_ssize_t i = 0; i < PyList_GET_SIZE(children); i++) {
+                PyObject *c = PyList_GET_ITEM(children, i);
+                if (Py_TYPE(c) != El_type || c == top) continue;
+                CHECK(prose(c, &one_prose));
+                added += one_prose;
+            }
+            if ((double)extra_links > 0.3 * (double)extra || (double)added < 0.5 * (double)(extra - extra_links)) break;
+        }
+        top = parent;
+    }
+    for (;;) { /* a lone child wraps nothing: its parent */
+        long n;
+        CHECK(parent_of(top, &parent));
+        if (!parent) break;
+        CHECK(tag_info(parent, &bits, &prior));
+        if (bits & T_BODY) break;
+        CHECK(element_children(parent, &n));
+        if (n != 1) break;
+        top = parent;
+    }
+    Py_INCREF(top);
+    return top;
+fail:
+    if (r == ODD) Py_RETURN_NOTIMPLEMENTED;
+    return NULL;
+}
+
+/* scoring.gather_python */
+static PyObject *py_gather(PyObject *self, PyObject *top)
+{
+    (void)self;
+    PyObject *parent, *out = NULL, *top_hint, *children;
+    int r = 0, bits;
+    long prior;
+    double ts;
+    if (!El_type) { PyErr_SetString(PyExc_RuntimeError, "_scorefast.init() was not called"); return NULL; }
+    if (Py_TYPE(top) != El_type) Py_RETURN_NOTIMPLEMENTED;
+    CHECK(parent_of(top, &parent));
+    if (!parent) {
+        if (!(out = PyList_New(1))) return NULL;
+        Py_INCREF(top);
+        PyList_SET_ITEM(out, 0, top);
+        return out;
+    }
+    CHECK(score_of(top, &ts));
+    double x = ts * 0.2, threshold = x > 10.0 ? x : 10.0; /* max(10.0, top.score * 0.2) */
+    CHECK(hint_of(top, &top_hint));
+    children = SLOT(parent, off_children);
+    if (!children || !PyList_CheckExact(children)) { r = ODD; goto fail; }
+    /* El.text() below is Python code: iterate a copy of the children, and hold top's hint. */
+    if (!(children = PyList_GetSlice(children, 0, PY_SSIZE_T_MAX))) return NULL;
+    if (!(out = PyList_New(0))) { Py_DECREF(children); return NULL; }
+    Py_XINCREF(top_hint);
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(children); i++) {
+        PyObject *sib = PyList_GET_ITEM(children, i), *sib_hint;
+        if (Py_TYPE(sib) != El_type) continue;
+        if (sib == top) {
+            if (PyList_Append(out, sib) < 0) { r = -1; break; }
+            continue;
+        }
+        if (!(sib_hint = SLOT(sib, off_hint))) { r = ODD; break; }
+        double bonus = 0.0, ss;
+        if (top_hint) {
+            int same = PyObject_RichCompareBool(sib_hint, top_hint, Py_EQ);
+            if (same < 0) { r = -1; break; }
+            if (same) bonus = ts * 0.2;
+        }
+        if ((r = score_of(sib, &ss))) break;
+        int take = 0;
+        if (ss != 0.0 && ss + bonus >= threshold) {
+            int negative = search(&patterns[P_STRONG], sib_hint);
+            if (negative < 0) { r = -1; break; }
+            take = !negative;
+        }
+        if (take) {
+            if (PyList_Append(out, sib) < 0) { r = -1; break; }
+            continue;
+        }
+        long long flag = 0, tl, ll;
+        long weight;
+        if ((r = tag_info(sib, &bits, &prior))) break;
+        if (!(bits & T_GATHER)) {
+            if (!(bits & T_DIV)) continue;
+            if ((r = int_slot(sib, off_flag, &flag))) break;
+            if (flag & 1) continue;
+        }
+        if ((r = int_slot(sib, off_link_len, &ll)) || (r = int_slot(sib, off_text_len, &tl))) break;
+        double ld = tl ? (double)ll / (double)tl : 0.0;
+        if ((r = class_weight(sib, &weight))) break;
+        if (weight < 0) continue;
+        if (tl > 80 && ld < 0.25) {
+            take = 1;
+        } else if (0 < tl && tl <= 80 && ld == 0.0 && bits & T_P) {
+            PyObject *text = PyObject_CallMethodNoArgs(sib, str_text);
+            PyObject *ends = text ? PyObject_CallMethodOneArg(text, str_endswith, sentence_ends) : NULL;
+            Py_XDECREF(text);
+            if (!ends) { r = -1; break; }
+            take = PyObject_IsTrue(ends);
+            Py_DECREF(ends);
+            if (take < 0) { r = -1; break; }
+        }
+        if (take && PyList_Append(out, sib) < 0) { r = -1; break; }
+    }
+    Py_DECREF(children);
+    Py_XDECREF(top_hint);
+    if (r == 0) return out;
+fail:
+    Py_XDECREF(out);
+    if (r == ODD) Py_RETURN_NOTIMPLEMENTED;
+    return NULL;
+}
+
+/* Append `el` to `out` if it is a heading whose length is in [lo, hi]: 0, ODD or -1. */
+static int near_heading(PyObject *el, double lo, double hi, PyObject *out)
+{
+    int bits, r;
+    long prior;
+    long long tl;
+    if ((r = tag_info(el, &bits, &prior))) return r;
+    if (!(bits & T_HEADING)) return 0;
+    if ((r = int_slot(el, off_text_len, &tl))) return r;
+    if (lo <= (double)tl && (double)tl <= hi) return PyList_Append(out, el);
+    return 0;
+}
+
+/* stories.title_headings: the h1-h3 near a title's length, from texty, or from a pre-order walk. */
+static PyObject *py_headings(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *root, *texty, *out, **stack = NULL;
+    long long size;
+    int r = 0;
+    if (!El_type) { PyErr_SetString(PyExc_RuntimeError, "_scorefast.init() was not called"); return NULL; }
+    if (!PyArg_ParseTuple(args, "OO!L", &root, &PyList_Type, &texty, &size)) return NULL;
+    if (Py_TYPE(root) != El_type || size > (1LL << 53) || size < 0) Py_RETURN_NOTIMPLEMENTED;
+    double lo = 0.7 * (double)size, hi = 1.5 * (double)size + 10.0;
+    if (!(out = PyList_New(0))) return NULL;
+    if (size >= 36) {
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(texty) && r == 0; i++) {
+            PyObject *el = PyList_GET_ITEM(texty, i);
+            r = Py_TYPE(el) != El_type ? ODD : near_heading(el, lo, hi, out);
+        }
+    } else { /* El.iter(): pre-order, children in document order */
+        Py_ssize_t sp = 0, cap = 256;
+        if (!(stack = PyMem_Malloc((size_t)cap * sizeof(PyObject *)))) { Py_DECREF(out); return PyErr_NoMemory(); }
+        stack[sp++] = root;
+        while (sp && r == 0) {
+            PyObject *el = stack[--sp], *children;
+            if ((r = near_heading(el, lo, hi, out))) break;
+            children = SLOT(el, off_children);
+            if (!children || !PyList_CheckExact(children)) { r = ODD; break; }
+            for (Py_ssize_t i = PyList_GET_SIZE(children) - 1; i >= 0; i--) {
+                PyObject *c = PyList_GET_ITEM(children, i);
+                if (Py_TYPE(c) != El_type) continue;
+                if (push(&stack, &sp, &cap, c) < 0) { r = -1; break; }
+            }
+        }
+        PyMem_Free(stack);
+    }
+    if (r == 0) return out;
+    Py_DECREF(out);
+    if (r == ODD) Py_RETURN_NOTIMPLEMENTED;
+    return NULL;
+}
+
+static PyObject *py_search(PyObject *self, PyObject *args)
+{
+    (void)self;
+    int which;
+    PyObject *s;
+    if (!PyArg_ParseTuple(args, "iO", &which, &s)) return NULL;
+    if (which < 0 || which >= N_PATTERNS || !patterns[which].regex) {
+        PyErr_SetString(PyExc_ValueError, "no such pattern (was _scorefast.init() called?)");
+        return NULL;
+    }
+    int r = search(&patterns[which], s);
+    if (r < 0) return NULL;
+    return PyBool_FromLong(r);
+}
+
+static PyObject *py_compiled(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    long which = PyLong_AsLong(arg);
+    if (which == -1 && PyErr_Occurred()) return NULL;
+    if (which < 0 || which >= N_PATTERNS) { PyErr_SetString(PyExc_ValueError, "no such pattern"); return NULL; }
+    return PyBool_FromLong(patterns[which].alts != NULL);
+}
+
+/* ---- init ----------------------------------------------------------------------------------------- */
+
+static Py_ssize_t slot_offset(PyObject *cls, const char *name)
+{
+    PyObject *d = PyObject_GetAttrString(cls, name);
+    if (!d) return -1;
+    if (!PyObject_TypeCheck(d, &PyMemberDescr_Type) || ((PyMemberDescrObject *)d)->d_member->type != T_OBJECT_EX) {
+        Py_DECREF(d);
+        PyErr_Format(PyExc_TypeError, "El.%s is not a slot", name);
+        return -1;
+    }
+    Py_ssize_t off = ((PyMemberDescrObject *)d)->d_member->offset;
+    Py_DECREF(d);
+    return off;
+}
+
+static PyObject *py_init(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *cls, *pats, *prior, *para, *holders, *prose_set, *gather_set, *ends, *wdict;
+    Py_ssize_t cap;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!O!O!O!n", &PyType_Type, &cls, &PyTuple_Type, &pats, &PyDict_Type, &prior,
+                          &PyFrozenSet_Type, &para, &PyFrozenSet_Type, &holders, &PyFrozenSet_Type, &prose_set,
+                          &PyFrozenSet_Type, &gather_set, &PyTuple_Type, &ends, &PyDict_Type, &wdict, &cap))
+        return NULL;
+    if (!str_text && !(str_text = PyUnicode_InternFromString("text"))) return NULL;
+    if (!str_endswith && !(str_endswith = PyUnicode_InternFromString("endswith"))) return NULL;
+    if (!long_one && !(long_one = PyLong_FromLong(1))) return NULL;
+    if (PyTuple_GET_SIZE(pats) != N_PATTERNS) {
+        PyErr_SetString(PyExc_TypeError, "init() wants (NEGATIVE, POSITIVE, STRONG_NEGATIVE, COMMENT) hint patterns");
+        return NULL;
+    }
+    Py_ssize_t offs[10];
+    static const char *const names[10] = {"tag", "hint", "parent", "children", "score", "text_len", "link_len", "punct", "flag", "direct"};
+    for (int i = 0; i < 10; i++)
+        if ((offs[i] = slot_offset(cls, names[i])) < 0) return NULL;
+    for (int i = 0; i < N_PATTERNS; i++)
+        if (compile_pattern(&patterns[i], PyTuple_GET_ITEM(pats, i)) < 0) return NULL;
+    off_tag = offs[0]; off_hint = offs[1]; off_parent = offs[2]; off_children = offs[3]; off_score = offs[4];
+    off_text_len = offs[5]; off_link_len = offs[6]; off_punct = offs[7]; off_flag = offs[8]; off_direct = offs[9];
+    clear_tag_cache();
+    Py_INCREF(cls); Py_XSETREF(El_type, (PyTypeObject *)cls);
+    Py_INCREF(prior); Py_XSETREF(tag_prior, prior);
+    Py_INCREF(para); Py_XSETREF(paragraph_tags, para);
+    Py_INCREF(holders); Py_XSETREF(text_holders, holders);
+    Py_INCREF(prose_set); Py_XSETREF(prose_tags, prose_set);
+    Py_INCREF(gather_set); Py_XSETREF(gather_tags, gather_set);
+    Py_INCREF(ends); Py_XSETREF(sentence_ends, ends);
+    Py_INCREF(wdict); Py_XSETREF(weights, wdict);
+    weights_cap = cap;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"init", py_init, METH_VARARGS,
+     "init(El, (NEGATIVE, POSITIVE, STRONG_NEGATIVE, COMMENT), tag_prior, paragraph_tags, text_holders, prose_tags, "
+     "gather_tags, sentence_ends, weights, weights_cap)"},
+    {"split_top", py_split_top, METH_VARARGS, "split_top(top, candidates): scoring._split_top_python"},
+    {"climb", py_climb, METH_VARARGS, "climb(top, story, article_count): scoring._climb_python"},
+    {"gather", py_gather, METH_O, "gather(top): scoring.gather_python"},
+    {"headings", py_headings, METH_VARARGS, "headings(root, texty, size): stories.title_headings"},
+    {"candidates", py_candidates, METH_O, "candidates(texty): the scored containers, best first (scoring._candidates_python)"},
+    {"comment_free", py_comment_free, METH_VARARGS, "comment_free(candidates, page_len): those not inside a comment thread"},
+    {"prose", py_prose, METH_VARARGS, "prose(parent, skip=None): sum of scoring._prose over parent's El children but skip"},
+    {"search", py_search, METH_VARARGS, "search(i, s): whether hint pattern i (init() order) matches in s"},
+    {"compiled", py_compiled, METH_O, "compiled(i): whether hint pattern i runs in C (else through re)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_scorefast", "The hot paths of scoring.py, in C.", -1, methods, NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__scorefast(void) { return PyModule_Create(&module); }
