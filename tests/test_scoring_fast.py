@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from newsgrab import extraction
 from newsgrab.encoding import decode
-from newsgrab.extraction import dom, scoring
+from newsgrab.extraction import dom, hints, scoring
 from newsgrab.extraction.metadata import read_metadata
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -32,12 +32,14 @@ needs_c = pytest.mark.skipif(fast is None, reason="C extension not available")
 def python_reference():
     """The Python code as it runs without the extension: `re` for the hint patterns, and a weight cache
     of its own (the C code fills scoring._WEIGHTS with its own answers, which would then be read back)."""
-    saved = scoring._hints_c, scoring._WEIGHTS
-    scoring._hints_c, scoring._WEIGHTS = None, {}
+    saved = hints.current(), scoring._WEIGHTS
+    hints.use(None)
+    scoring._WEIGHTS = {}
     try:
         yield
     finally:
-        scoring._hints_c, scoring._WEIGHTS = saved
+        hints.use(saved[0])
+        scoring._WEIGHTS = saved[1]
 
 
 def compare_page(html: str, url: str | None = None, counts: tuple[int, int] | None = None) -> str | None:
@@ -256,7 +258,7 @@ def without_extension(monkeypatch):
     monkeypatch.setitem(sys.modules, "newsgrab.extraction._scorefast", None)  # (import raises ImportError)
     monkeypatch.delattr(extraction, "_scorefast", raising=False)
     monkeypatch.setattr(scoring, "_fast", [])
-    monkeypatch.setattr(scoring, "_hints_c", None)
+    monkeypatch.setattr(hints, "_matcher", [None])
     monkeypatch.setattr(scoring, "_WEIGHTS", {})
 
 
@@ -274,7 +276,7 @@ def test_missing_extension_falls_back_to_python(without_extension):
 def test_pure_python_is_forced_by_the_environment(monkeypatch):
     monkeypatch.setenv("NEWSGRAB_PURE_PYTHON", "1")
     monkeypatch.setattr(scoring, "_fast", [])
-    monkeypatch.setattr(scoring, "_hints_c", None)
+    monkeypatch.setattr(hints, "_matcher", [None])
     assert scoring._fast_module() is None
     assert scoring.class_weight(dom.El("div", "comment-list", None, None)) == -25
 
@@ -321,5 +323,5 @@ def test_a_module_that_fails_to_initialise_is_not_used(monkeypatch):
     monkeypatch.setitem(sys.modules, "newsgrab.extraction._scorefast", Broken())
     monkeypatch.delattr(extraction, "_scorefast", raising=False)
     monkeypatch.setattr(scoring, "_fast", [])
-    monkeypatch.setattr(scoring, "_hints_c", None)
+    monkeypatch.setattr(hints, "_matcher", [None])
     assert scoring._fast_module() is None

@@ -56,8 +56,11 @@ typedef struct {
     unsigned char (*pairs)[32]; /* [c1] bit c2: some match may start with c1 c2 (most positions start none) */
 } Pattern;
 
-enum { P_NEGATIVE, P_POSITIVE, P_STRONG, P_COMMENT, N_PATTERNS };
+/* The first four patterns have fixed roles here; init() may add more (hints.py: the lead and unlikely
+ * patterns of stories.py and render.py), which only search() reads. */
+enum { P_NEGATIVE, P_POSITIVE, P_STRONG, P_COMMENT, N_FIXED, N_PATTERNS = 12 };
 static Pattern patterns[N_PATTERNS];
+static int n_patterns;
 
 static void free_alts(Seq *alts, int n)
 {
@@ -1172,7 +1175,7 @@ static PyObject *py_search(PyObject *self, PyObject *args)
     int which;
     PyObject *s;
     if (!PyArg_ParseTuple(args, "iO", &which, &s)) return NULL;
-    if (which < 0 || which >= N_PATTERNS || !patterns[which].regex) {
+    if (which < 0 || which >= n_patterns || !patterns[which].regex) {
         PyErr_SetString(PyExc_ValueError, "no such pattern (was _scorefast.init() called?)");
         return NULL;
     }
@@ -1186,7 +1189,7 @@ static PyObject *py_compiled(PyObject *self, PyObject *arg)
     (void)self;
     long which = PyLong_AsLong(arg);
     if (which == -1 && PyErr_Occurred()) return NULL;
-    if (which < 0 || which >= N_PATTERNS) { PyErr_SetString(PyExc_ValueError, "no such pattern"); return NULL; }
+    if (which < 0 || which >= n_patterns) { PyErr_SetString(PyExc_ValueError, "no such pattern"); return NULL; }
     return PyBool_FromLong(patterns[which].alts != NULL);
 }
 
@@ -1218,16 +1221,18 @@ static PyObject *py_init(PyObject *self, PyObject *args)
     if (!str_text && !(str_text = PyUnicode_InternFromString("text"))) return NULL;
     if (!str_endswith && !(str_endswith = PyUnicode_InternFromString("endswith"))) return NULL;
     if (!long_one && !(long_one = PyLong_FromLong(1))) return NULL;
-    if (PyTuple_GET_SIZE(pats) != N_PATTERNS) {
-        PyErr_SetString(PyExc_TypeError, "init() wants (NEGATIVE, POSITIVE, STRONG_NEGATIVE, COMMENT) hint patterns");
+    if (PyTuple_GET_SIZE(pats) < N_FIXED || PyTuple_GET_SIZE(pats) > N_PATTERNS) {
+        PyErr_SetString(PyExc_TypeError, "init() wants (NEGATIVE, POSITIVE, STRONG_NEGATIVE, COMMENT, up to 8 more) hint patterns");
         return NULL;
     }
     Py_ssize_t offs[10];
     static const char *const names[10] = {"tag", "hint", "parent", "children", "score", "text_len", "link_len", "punct", "flag", "direct"};
     for (int i = 0; i < 10; i++)
         if ((offs[i] = slot_offset(cls, names[i])) < 0) return NULL;
-    for (int i = 0; i < N_PATTERNS; i++)
+    n_patterns = 0;
+    for (int i = 0; i < (int)PyTuple_GET_SIZE(pats); i++)
         if (compile_pattern(&patterns[i], PyTuple_GET_ITEM(pats, i)) < 0) return NULL;
+    n_patterns = (int)PyTuple_GET_SIZE(pats);
     off_tag = offs[0]; off_hint = offs[1]; off_parent = offs[2]; off_children = offs[3]; off_score = offs[4];
     off_text_len = offs[5]; off_link_len = offs[6]; off_punct = offs[7]; off_flag = offs[8]; off_direct = offs[9];
     clear_tag_cache();
@@ -1245,7 +1250,7 @@ static PyObject *py_init(PyObject *self, PyObject *args)
 
 static PyMethodDef methods[] = {
     {"init", py_init, METH_VARARGS,
-     "init(El, (NEGATIVE, POSITIVE, STRONG_NEGATIVE, COMMENT), tag_prior, paragraph_tags, text_holders, prose_tags, "
+     "init(El, (NEGATIVE, POSITIVE, STRONG_NEGATIVE, COMMENT, ...), tag_prior, paragraph_tags, text_holders, prose_tags, "
      "gather_tags, sentence_ends, weights, weights_cap)"},
     {"split_top", py_split_top, METH_VARARGS, "split_top(top, candidates): scoring._split_top_python"},
     {"climb", py_climb, METH_VARARGS, "climb(top, story, article_count): scoring._climb_python"},

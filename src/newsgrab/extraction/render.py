@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from . import hints
 from .dom import _SPACE_AFTER, El  # (_SPACE_AFTER: the C renderer does El.text() for table cells)
 from .scoring import class_weight, link_density
 from .stories import lead_in
@@ -171,6 +172,12 @@ def _is_data_table(el: El) -> bool:
 @lru_cache(maxsize=20_000)
 def _unlikely(hint: str) -> int:
     """2: never article (comments, share bars), 1: a layout region, 0: no opinion."""
+    if hints.current() is not None:  # the C matcher scoring.py trusts
+        if hints.matches(hints.MAYBE, hint):
+            return 0
+        if hints.matches(hints.UNLIKELY_STRONG, hint):
+            return 2
+        return 1 if hints.matches(hints.UNLIKELY, hint) else 0
     maybe, strong, weak = _TIER_PATTERNS_ASCII if hint.isascii() else _TIER_PATTERNS
     if hint.isascii():
         hint = hint.lower()

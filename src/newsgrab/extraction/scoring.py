@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from . import hints
 from .dom import El
 from .stories import title_headings, titled_story
 from .tables import COMMENT_HINT, NEGATIVE_HINT, POSITIVE_HINT, STRONG_NEGATIVE_HINT
@@ -54,11 +55,7 @@ def class_weight(el: El) -> int:
     w = _WEIGHTS.get(hint)
     if w is None:
         # Templates repeat the same few class strings hundreds of times: match each string once.
-        fast = _hints_c
-        if fast is not None:
-            w = (-25 if fast.search(_P_NEGATIVE, hint) else 0) + (25 if fast.search(_P_POSITIVE, hint) else 0)
-        else:
-            w = (-25 if NEGATIVE_HINT.search(hint) else 0) + (25 if POSITIVE_HINT.search(hint) else 0)
+        w = (-25 if hints.matches(hints.NEGATIVE, hint) else 0) + (25 if hints.matches(hints.POSITIVE, hint) else 0)
         if len(_WEIGHTS) < _WEIGHTS_CAP:
             _WEIGHTS[hint] = w
     return w
@@ -68,14 +65,11 @@ _WEIGHTS: dict[str, int] = {}
 _WEIGHTS_CAP = 50_000
 
 # The patterns _scorefast.c matches, in the order its init() takes them.
-_HINT_PATTERNS = (NEGATIVE_HINT, POSITIVE_HINT, STRONG_NEGATIVE_HINT, COMMENT_HINT)
-_P_NEGATIVE, _P_POSITIVE, _P_STRONG, _P_COMMENT = range(4)
-_hints_c = None  # the _scorefast module once trusted: it answers the hint patterns, `re` otherwise
+_HINT_PATTERNS = hints.PATTERNS
 
 
 def _strong_hint(hint: str) -> bool:
-    fast = _hints_c
-    return fast.search(_P_STRONG, hint) if fast is not None else STRONG_NEGATIVE_HINT.search(hint) is not None
+    return hints.matches(hints.STRONG_NEGATIVE, hint)
 
 
 # What a class/id string says, matched once per distinct string (templates repeat them), with the
@@ -403,7 +397,6 @@ def _fast_module():
 def _load_fast_module():
     import os
 
-    global _hints_c
     if os.environ.get("NEWSGRAB_PURE_PYTHON"):
         return None
     try:
@@ -416,7 +409,7 @@ def _load_fast_module():
         _init(_scorefast, _WEIGHTS)
     except Exception:  # noqa: BLE001 - whatever goes wrong, the Python code is the answer
         return None
-    _hints_c = _scorefast
+    hints.use(_scorefast)  # (class weights, stories' and render's hint tests ask it from now on)
     return _scorefast
 
 

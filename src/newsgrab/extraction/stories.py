@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from . import hints
 from .dom import El
-from .tables import LEAD_HINT, NEGATIVE_HINT, REMOVE_TAGS, UNLIKELY_STRONG_HINT
+from .tables import REMOVE_TAGS
 
 __all__ = ["find_lead", "lead_in", "titled_story"]
 
@@ -132,11 +133,11 @@ def _within(el: El, anc: El) -> bool:
 def _lead_hint(hint: str) -> int:
     """1: says lead/standfirst; -2: says it is never text (share bar, caption, related...);
     -1: leans to boilerplate (byline, meta, media...); 0: neither."""
-    if LEAD_HINT.search(hint):
+    if hints.matches(hints.LEAD, hint):
         return 1
-    if UNLIKELY_STRONG_HINT.search(hint):
+    if hints.matches(hints.UNLIKELY_STRONG, hint):
         return -2
-    return -1 if NEGATIVE_HINT.search(hint) else 0
+    return -1 if hints.matches(hints.NEGATIVE, hint) else 0
 
 
 # Tags a standfirst is written in.
