@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from .dates import find_date_in_text, find_date_span, local_timezone, parse_date
@@ -369,7 +370,9 @@ def _clean(s: str | None) -> str | None:
     return s or None
 
 
+@lru_cache(maxsize=4096)
 def _norm(s: str) -> str:
+    # (~20 calls a page, most on the same few site names and title parts)
     return _NOT_WORD.sub("", s or "").lower()
 
 

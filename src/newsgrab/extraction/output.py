@@ -5,8 +5,6 @@ drops <figure>/<figcaption> and images, so both forms carry the article's words 
 
 from __future__ import annotations
 
-import re
-
 from .render import Block
 
 __all__ = ["to_text", "to_markdown"]
@@ -19,12 +17,11 @@ def to_text(blocks: list[Block]) -> str:
 def _md(s: str) -> str:
     """Page text is text: characters a Markdown viewer would read as HTML or as a link are escaped,
     so a quoted '<script>' or '[x](javascript:...)' never becomes live markup in an export."""
-    if not _MD_SPECIAL.search(s):  # most paragraphs: one scan instead of five replaces
+    # Most paragraphs hold none of them: five `in` scans (memchr-like) cost a quarter of one regex search.
+    if "&" not in s and "<" not in s and ">" not in s and "[" not in s and "]" not in s:
         return s
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("[", "\\[").replace("]", "\\]")
 
-
-_MD_SPECIAL = re.compile(r"[&<>\[\]]")
 
 
 def _md_escape_cell(s: str) -> str:

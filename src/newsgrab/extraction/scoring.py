@@ -21,7 +21,7 @@ from functools import lru_cache
 from . import hints
 from .dom import El
 from .stories import title_headings, titled_story
-from .tables import COMMENT_HINT, NEGATIVE_HINT, POSITIVE_HINT, STRONG_NEGATIVE_HINT
+from .tables import COMMENT_HINT, STRONG_NEGATIVE_HINT
 
 __all__ = ["class_weight", "find_article", "link_density"]
 
