@@ -293,3 +293,46 @@ def test_the_date_written_first_wins_whatever_its_form():
 def test_more_relative_forms(value, expected):
     assert find_date_in_text(value, now=NOW, local_tz=CST) == expected
     assert find_date_in_text(value, now=None) is None  # never without the fetch time
+
+
+# -- the shortcuts of find_date_span (no digit and no 年: no absolute date; no full-width character: no
+#    translation) must not change what it finds --------------------------------------------------------------
+
+import re as _re  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from newsgrab.extraction import dates as _dates  # noqa: E402
+
+_DATE_PIECES = st.sampled_from(
+    ["2024", "年", "3", "月", "5", "日", "二〇二二", "一", "二十七", "２０２４", "－", "０３", "．", "：", "/", "-", ".", " ",
+     "March", "5,", "Mar", "12:30", "民國", "113", "٢٠٢٤", "昨天", "3小时前", "ago", "x", "中", "\u3000"]
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(_DATE_PIECES, max_size=14).map("".join))
+def test_date_shortcuts_find_what_the_full_search_finds(text):
+    now = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
+    fast = _dates.find_date_span(text, now=now)
+    every = _re.compile("")  # matches anywhere: no shortcut is taken
+    saved = _dates._DIGIT, _dates._FULLWIDTH_CHAR
+    _dates._DIGIT = _dates._FULLWIDTH_CHAR = every
+    try:
+        assert fast == _dates.find_date_span(text, now=now)
+    finally:
+        _dates._DIGIT, _dates._FULLWIDTH_CHAR = saved
+
+
+@pytest.mark.parametrize("line", ["发布于 99999999999天前", "99999999999999 days ago", "3000000天前", "2024202420243小时前"])
+def test_relative_dates_too_far_back_are_no_date(line):
+    # (They raised OverflowError, and so did extract() on a page with such a dateline.)
+    now = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
+    assert _dates.find_date_span(line, now=now) is None
+    page = ("<html><head><title>Harbour wall approved</title></head><body><h1>Harbour wall approved</h1>"
+            f"<p>{line}</p><div><p>" + "The council met on Tuesday, and it voted to build the wall. " * 10 + "</p></div></body></html>")
+    from newsgrab import extract
+
+    article = extract(page.encode(), fetched_at=now)
+    assert article.published is None and "voted to build the wall" in article.text
