@@ -589,3 +589,20 @@ def test_byline_lookaheads_find_what_the_patterns_without_them_find(text):
         assert fast.pattern.startswith("(?=[")
         plain = _re.compile(fast.pattern[fast.pattern.index("]") + 2:], fast.flags)
         assert [m.groups() for m in fast.finditer(text)] == [m.groups() for m in plain.finditer(text)], name
+
+
+@pytest.mark.parametrize("pure", [False, True])
+@pytest.mark.parametrize(("title", "body", "lang", "expected"), [
+    ("東京の天気", "今日は晴れです", None, "ja"),
+    ("서울 날씨", "오늘 서울은 맑고 기온이 높겠습니다 내일은", "en", "ko"),
+    ("北京天气", "今天北京晴转多云，气温较高，明天有雨", "en", "zh"),
+    ("Wetter", "Heute ist es sonnig in Berlin", "de", "de"),
+    ("北京", "短", None, None),
+])
+def test_page_language_guess_with_and_without_the_c_counts(monkeypatch, pure, title, body, lang, expected):
+    from newsgrab.extraction import language
+    from newsgrab.extraction.dom import Head
+
+    if pure:
+        monkeypatch.setattr(language, "_fast", [None])
+    assert _metadata._page_language(Head(lang=lang, title=title, body_text=body)) == expected

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["detect_language"]
+__all__ = ["detect_language", "script_counts"]
 
 # Frequent characters whose form differs between the scripts (Traditional, Simplified).
 _HANT = set("這個們來為說國時會對學過還後發經開關與從當無現實點頭長門問間聽見電話車東將體處對應氣錢麼讓請邊記認號響總類進運達過機與場區園際產業經濟術報導傳統華臺灣總統數據環計劃設轉載讀寫聯絡網絡營資訊視頻廣範團隊價値雙員選舉議組織係專屬際")
@@ -92,6 +92,13 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
         if count > 0.3 * letters:
             return base if base and base != "en" else lang
     return _latin_language(sample, base, fast)
+
+
+def script_counts(text: str) -> tuple[int, ...] | None:
+    """(han, kana, hangul, Traditional-only, Simplified-only, then each of _SCRIPTS) characters of `text`,
+    counted in C; None without the extension (then callers use their own patterns)."""
+    fast = _fast_module()
+    return fast.counts(text) if fast is not None else None
 
 
 def _counts_python(sample: str) -> tuple[int, ...]:
