@@ -149,12 +149,11 @@ def test_pure_python_walk_and_release(monkeypatch):
     assert all(el.parent is None for el in root.iter())
 
 
-# -- the head scan: _lightcopy.scan against dom._head_items (a CSS query) + body.text() ----------------
+# -- the head: _lightcopy.head against dom._read_head(tree, dom._head_items(tree)) (a CSS query) + body.text()
 
-def _scans(html: str):
+def _heads(html: str):
     tree = LexborHTMLParser(html)
-    python = (dom._head_items(tree), tree.body.text(deep=True) if tree.body is not None else "")
-    return python, fast.scan(tree.root.mem_id)[:2]
+    return dom._head_of(None, tree), dom._head_of(fast, tree)
 
 
 HEAD_CASES = {
@@ -170,22 +169,45 @@ HEAD_CASES = {
     "body text keeps scripts and ignores the head": "<head><title>t</title></head><body>a<script>b</script> c\u00a0</body>",
     "no body": "<frameset><frame src=a></frameset>",
     "empty": "",
+    "meta keys in order, empty ones skipped": '<meta property="" name=" OG:Title " content=" x "><meta http-equiv="X" content>'
+    '<meta itemprop="author" content=""><meta name=a content=b name=c content=d><meta content="v" itemprop>',
+    "valueless and odd attributes": '<html xml:lang="fr"><link rel href=" /x "><link itemprop="author" rel="A">'
+    '<script itemprop="author">var x</script><title></title><title>second</title><time>no datetime</time>'
+    '<h1> </h1><h1>a\n\u3000b</h1><span itemprop="datePublished" datetime content=" 2024 ">s</span>',
+    "long itemprop value": '<div itemprop="author">' + "x" * 400 + "</div>",
+    "empty lang": '<html lang=""><body>x</body></html>',
 }
 
 
 @needs_c
 @pytest.mark.parametrize("name", HEAD_CASES)
-def test_head_scan_matches_css_query(name):
-    python, c = _scans(HEAD_CASES[name])
+def test_head_matches_the_css_query_and_read_head(name):
+    python, c = _heads(HEAD_CASES[name])
     assert python == c
 
 
 @needs_c
 @pytest.mark.parametrize("page", sorted(GOLDEN.glob("*.html")), ids=lambda p: p.stem)
-def test_head_scan_golden_pages(page):
-    python, c = _scans(dom.cap_html(decode(page.read_bytes())[0]))
+def test_head_golden_pages(page):
+    python, c = _heads(dom.cap_html(decode(page.read_bytes())[0]))
     assert python == c
-    assert python[0]  # every golden page has a title or meta tags to read
+    assert python.title or python.metas  # every golden page has a title or meta tags to read
+
+
+@needs_c
+def test_head_every_evaluation_page():
+    import gzip
+    import json
+
+    manifests = sorted((Path(__file__).resolve().parents[2] / "shared" / "data").glob("*/manifest.jsonl"))
+    if not manifests:
+        pytest.skip("../shared/data is not here")
+    for manifest in manifests:
+        for line in manifest.read_text(encoding="utf-8").splitlines():
+            rec = json.loads(line)
+            html = decode(gzip.decompress((manifest.parent / rec["html"]).read_bytes()))[0]
+            python, c = _heads(dom.cap_html(html))
+            assert python == c, rec["id"]
 
 
 # -- the whole parse: C scan + region skipping against the CSS query + lexbor decompose ---------------

@@ -4,8 +4,11 @@
  * lookup and an attribute dict, about 2 ms on a typical news page, three times the parse itself.
  * This module does the same walk on lexbor's own nodes and builds the same `El` objects, measured
  * the same way. dom.py keeps the Python walk as the reference: it uses this one only after checking,
- * once per process, that both give the same tree (see dom._fast_copy), and falls back when the
+ * once per process, that both give the same tree (see dom._load_fast_module), and falls back when the
  * extension is missing or disagrees.
+ *
+ * head() does dom._read_head's work in the same spirit: one walk of the whole document instead of a CSS
+ * query and a Python loop over its matches (checked against them at load, see dom._head_of).
  *
  * Nothing here links against lexbor. selectolax carries lexbor inside its own extension module and
  * exports its symbols; init() looks up the handful it needs in that already-loaded module. The one
@@ -228,7 +231,8 @@ static inline int name_is(const lxb_char_t *n, size_t len, const char *lit)
 
 /* Attribute kinds both walks care about. lexbor gives the common attributes small fixed ids (class,
  * id, style, content, href...); their kind is cached by id, so most attributes cost no name compare. */
-enum { A_OTHER, A_CLASS, A_ID, A_HIDDEN, A_ARIA_HIDDEN, A_STYLE, A_START, A_CONTENT, A_REL, A_HREF, A_DATETIME, A_TYPE, A_ITEMPROP };
+enum { A_OTHER, A_CLASS, A_ID, A_HIDDEN, A_ARIA_HIDDEN, A_STYLE, A_START, A_CONTENT, A_REL, A_HREF, A_DATETIME, A_TYPE, A_ITEMPROP,
+       A_PROPERTY, A_NAME, A_HTTP_EQUIV, A_LANG, A_XML_LANG, N_ATTR_KINDS };
 #define ATTR_CACHE 2048
 static unsigned char attr_kinds[ATTR_CACHE]; /* kind + 1; 0 = not seen yet */
 
@@ -252,6 +256,11 @@ static int attr_kind(void *attr)
     else if (name_is(n, nl, "datetime")) k = A_DATETIME;
     else if (name_is(n, nl, "type")) k = A_TYPE;
     else if (name_is(n, nl, "itemprop")) k = A_ITEMPROP;
+    else if (name_is(n, nl, "property")) k = A_PROPERTY;
+    else if (name_is(n, nl, "name")) k = A_NAME;
+    else if (name_is(n, nl, "http-equiv")) k = A_HTTP_EQUIV;
+    else if (name_is(n, nl, "lang")) k = A_LANG;
+    else if (name_is(n, nl, "xml:lang")) k = A_XML_LANG;
     if (id < ATTR_CACHE) attr_kinds[id] = (unsigned char)(k + 1);
     return k;
 }
@@ -482,10 +491,7 @@ static PyObject *py_copy(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
-/* ---- head scan: what dom._read_head needs, in one walk of the whole document ---------------------
- * Replaces a CSS query with eleven alternatives (each tested against every node by lexbor's selector
- * engine) and the body's text: the elements metadata reads, in document order, as
- * (tag, attributes, text, spaced text), plus the text of <body>. */
+/* ---- text helpers and the element kinds of the head walk (head() below) ------------------------------ */
 
 typedef struct { char *data; size_t len, cap; } Buf;
 
@@ -550,25 +556,6 @@ static Py_ssize_t text_chars(lxb_dom_node_t *top)
         node = node == top ? NULL : next_sibling(node);
     }
     return n;
-}
-
-static PyObject *attr_dict(lxb_dom_node_t *el)
-{
-    PyObject *d = PyDict_New();
-    if (!d) return NULL;
-    for (void *a = first_attr(el); a; a = next_attr(a)) {
-        size_t nl = 0, vl = 0;
-        const lxb_char_t *n = attr_name(a, &nl);
-        if (!n) continue;
-        const lxb_char_t *v = attr_value(a, &vl);
-        PyObject *key = PyUnicode_DecodeUTF8((const char *)n, (Py_ssize_t)nl, "replace");
-        PyObject *val = v ? PyUnicode_DecodeUTF8((const char *)v, (Py_ssize_t)vl, "replace") : (Py_INCREF(Py_None), Py_None);
-        int err = !key || !val || (PyDict_Contains(d, key) == 0 && PyDict_SetItem(d, key, val) < 0);
-        Py_XDECREF(key);
-        Py_XDECREF(val);
-        if (err) { Py_DECREF(d); return NULL; }
-    }
-    return d;
 }
 
 static int contains(const lxb_char_t *s, size_t len, const char *needle)
@@ -643,75 +630,208 @@ static int head_kind(lxb_dom_node_t *el, size_t *out_len, const lxb_char_t **out
     return H_NONE;
 }
 
-static PyObject *py_scan(PyObject *self, PyObject *args)
+/* ---- head(): dom._read_head(tree, _head_items(tree)) in C ---------------------------------------------
+ * One walk of the whole document (replacing a CSS query with eleven alternatives, each tested against every
+ * node by lexbor's selector engine, and a Python loop over (tag, attributes, text) items): it builds what
+ * _read_head builds: the <meta> pairs, links, JSON-LD and JSON state, <h1> texts, <time>s, <article>
+ * count, the title and the root's language. Values are read the way the loop reads them from
+ * selectolax's attribute dict: a missing or valueless attribute is None, "" counts as missing in `or`
+ * chains, the first of duplicate attributes wins. */
+
+typedef struct { const lxb_char_t *v; size_t len; int present; } AttrVal; /* present: 2 with a value, 1 without */
+
+static PyObject *str_of(const lxb_char_t *s, size_t len)
+{
+    return PyUnicode_DecodeUTF8(s ? (const char *)s : "", s ? (Py_ssize_t)len : 0, "replace");
+}
+
+static inline int truthy(const AttrVal *a) { return a->present == 2 && a->len > 0; }
+
+/* The result of calling `method` ("strip", "lower") on s; steals s. */
+static PyObject *call0(PyObject *s, const char *method)
+{
+    if (!s) return NULL;
+    PyObject *r = PyObject_CallMethod(s, method, NULL);
+    Py_DECREF(s);
+    return r;
+}
+
+static int append_pair(PyObject *list, PyObject *a, PyObject *b) /* steals a and b */
+{
+    PyObject *t = a && b ? PyTuple_Pack(2, a, b) : NULL;
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    int err = !t || PyList_Append(list, t) < 0;
+    Py_XDECREF(t);
+    return err ? -1 : 0;
+}
+
+enum { L_METAS, L_LINKS, L_JSON_LD, L_JSON_STATE, L_H1S, L_TIMES, N_LISTS };
+#define MAX_STATE (4 * 1024 * 1024) /* dom._MAX_STATE: embedded state larger than this is not kept */
+
+/* One element the metadata selectors match, as _read_head handles it. */
+static int head_item(lxb_dom_node_t *node, const lxb_char_t *name, size_t len, PyObject **lists, PyObject **title,
+                     Py_ssize_t *articles)
+{
+    AttrVal at[N_ATTR_KINDS];
+    memset(at, 0, sizeof at);
+    for (void *a = first_attr(node); a; a = next_attr(a)) {
+        int k = attr_kind(a);
+        if (k == A_OTHER || at[k].present) continue;
+        size_t vl = 0;
+        const lxb_char_t *v = attr_value(a, &vl);
+        at[k].v = v;
+        at[k].len = v ? vl : 0;
+        at[k].present = v ? 2 : 1;
+    }
+    if (name_is(name, len, "meta")) {
+        static const int keys[] = {A_PROPERTY, A_NAME, A_ITEMPROP, A_HTTP_EQUIV};
+        const AttrVal *key = NULL;
+        for (size_t i = 0; i < 4 && !key; i++)
+            if (truthy(&at[keys[i]])) key = &at[keys[i]];
+        if (key && truthy(&at[A_CONTENT]))
+            return append_pair(lists[L_METAS], call0(call0(str_of(key->v, key->len), "strip"), "lower"),
+                               call0(str_of(at[A_CONTENT].v, at[A_CONTENT].len), "strip"));
+        return 0;
+    }
+    int is_script = name_is(name, len, "script"), is_title = name_is(name, len, "title");
+    int is_time = name_is(name, len, "time"), is_h1 = name_is(name, len, "h1");
+    int has_prop = at[A_ITEMPROP].present != 0;
+    PyObject *text = NULL; /* _head_items' text: stripped text for these, else None */
+    if (!is_script && (is_title || is_time || is_h1 || (has_prop && !(truthy(&at[A_DATETIME]) || truthy(&at[A_CONTENT])))))
+        if (!(text = subtree_text(node, "", 1))) return -1;
+    int err = 0;
+    if (has_prop && !is_script) {
+        PyObject *value;
+        if (truthy(&at[A_DATETIME])) value = str_of(at[A_DATETIME].v, at[A_DATETIME].len);
+        else if (truthy(&at[A_CONTENT])) value = str_of(at[A_CONTENT].v, at[A_CONTENT].len);
+        else if (text && PyUnicode_GET_LENGTH(text)) { Py_INCREF(text); value = text; }
+        else value = PyUnicode_FromString("");
+        if (value && PyUnicode_GET_LENGTH(value) > 300) {
+            PyObject *cut = PyUnicode_Substring(value, 0, 300);
+            Py_DECREF(value);
+            value = cut;
+        }
+        PyObject *prop = at[A_ITEMPROP].present == 2 ? str_of(at[A_ITEMPROP].v, at[A_ITEMPROP].len) : PyUnicode_FromString("");
+        PyObject *key = prop ? PyUnicode_FromFormat("itemprop:%U", prop) : NULL;
+        Py_XDECREF(prop);
+        err = append_pair(lists[L_METAS], call0(key, "lower"), value);
+    }
+    if (err) {
+    } else if (is_title) {
+        if (*title == Py_None) {
+            PyObject *t = PyUnicode_GET_LENGTH(text) ? text : Py_None;
+            Py_INCREF(t);
+            Py_SETREF(*title, t);
+        }
+    } else if (name_is(name, len, "link")) {
+        PyObject *rel = at[A_REL].present == 2 ? str_of(at[A_REL].v, at[A_REL].len) : PyUnicode_FromString("");
+        PyObject *href = at[A_HREF].present == 2 ? str_of(at[A_HREF].v, at[A_HREF].len) : PyUnicode_FromString("");
+        err = append_pair(lists[L_LINKS], call0(rel, "lower"), call0(href, "strip"));
+    } else if (is_script) {
+        PyObject *raw = subtree_text(node, "", 0);
+        if (!raw) err = 1;
+        else if (PyUnicode_GET_LENGTH(raw)) {
+            int ld = at[A_TYPE].present == 2 && contains(at[A_TYPE].v, at[A_TYPE].len, "ld+json");
+            if (ld) err = PyList_Append(lists[L_JSON_LD], raw) < 0;
+            else if (PyUnicode_GET_LENGTH(raw) < MAX_STATE) err = PyList_Append(lists[L_JSON_STATE], raw) < 0;
+        }
+        Py_XDECREF(raw);
+    } else if (is_h1) {
+        PyObject *spaced = subtree_text(node, " ", 1); /* (dom.py collapses its whitespace) */
+        err = !spaced || (PyUnicode_GET_LENGTH(spaced) && PyList_Append(lists[L_H1S], spaced) < 0);
+        Py_XDECREF(spaced);
+    } else if (name_is(name, len, "article")) {
+        (*articles)++;
+    } else if (is_time) {
+        PyObject *dt = at[A_DATETIME].present == 2 ? str_of(at[A_DATETIME].v, at[A_DATETIME].len) : PyUnicode_FromString("");
+        Py_INCREF(text);
+        err = append_pair(lists[L_TIMES], call0(dt, "strip"), text);
+    }
+    Py_XDECREF(text);
+    return err ? -1 : 0;
+}
+
+/* The language the root <html> element declares: lang, else xml:lang ("" counts as none). */
+static PyObject *root_lang(lxb_dom_node_t *top)
+{
+    size_t len = 0;
+    const lxb_char_t *name = node_type(top) == NODE_ELEMENT ? element_local_name(top, &len) : NULL;
+    if (name && name_is(name, len, "html")) {
+        AttrVal lang = {0}, xml = {0};
+        for (void *a = first_attr(top); a; a = next_attr(a)) {
+            int k = attr_kind(a);
+            AttrVal *slot = k == A_LANG ? &lang : k == A_XML_LANG ? &xml : NULL;
+            if (!slot || slot->present) continue;
+            size_t vl = 0;
+            slot->v = attr_value(a, &vl);
+            slot->len = slot->v ? vl : 0;
+            slot->present = slot->v ? 2 : 1;
+        }
+        if (truthy(&lang)) return str_of(lang.v, lang.len);
+        if (truthy(&xml)) return str_of(xml.v, xml.len);
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *py_head(PyObject *self, PyObject *args)
 {
     (void)self;
     unsigned long long addr;
     if (!fn_first_child) { PyErr_SetString(PyExc_RuntimeError, "_lightcopy.init() was not called"); return NULL; }
     if (!PyArg_ParseTuple(args, "K", &addr)) return NULL;
     lxb_dom_node_t *top = (lxb_dom_node_t *)(uintptr_t)addr, *body = NULL;
-    PyObject *items = PyList_New(0), *regions = PyList_New(0);
-    if (!items || !regions) { Py_XDECREF(items); Py_XDECREF(regions); return NULL; }
+    PyObject *lists[N_LISTS] = {NULL}, *regions = PyList_New(0), *title = Py_None, *lang = NULL, *r = NULL;
+    Py_INCREF(title);
+    Py_ssize_t articles = 0;
     Buf text = {NULL, 0, 0};
-    lxb_dom_node_t *node = top;
+    int ok = regions != NULL;
+    for (int i = 0; i < N_LISTS && ok; i++) ok = (lists[i] = PyList_New(0)) != NULL;
+    lxb_dom_node_t *node = ok ? top : NULL;
     while (node) {
         int type = node_type(node);
         if (type == NODE_TEXT && body) {
             lexbor_str_t *d = text_data(node);
-            if (d->data && d->length && buf_add(&text, d->data, d->length) < 0) goto fail;
+            if (d->data && d->length && buf_add(&text, d->data, d->length) < 0) { ok = 0; break; }
         } else if (type == NODE_ELEMENT) {
             size_t len;
             const lxb_char_t *name;
             int prop, prop_text;
             int kind = head_kind(node, &len, &name, &prop, &prop_text);
             if (kind == H_BODY && !body) body = node;
-            if (kind == H_REGION) {  /* (address, tag, characters of text) for dom._prune */
+            if (kind == H_REGION) { /* (address, tag, characters of text) for dom._prune */
                 PyObject *item = Py_BuildValue("(Ks#n)", (unsigned long long)(uintptr_t)node, (const char *)name,
                                                (Py_ssize_t)len, text_chars(node));
-                if (!item || PyList_Append(regions, item) < 0) { Py_XDECREF(item); goto fail; }
-                Py_DECREF(item);
+                int err = !item || PyList_Append(regions, item) < 0;
+                Py_XDECREF(item);
+                if (err) { ok = 0; break; }
             }
-            if ((kind >= H_TITLE && kind <= H_ARTICLE) || prop) {
-                PyObject *tag = PyUnicode_DecodeUTF8((const char *)name, (Py_ssize_t)len, "replace");
-                PyObject *attrs = tag ? attr_dict(node) : NULL;
-                PyObject *txt = NULL, *spaced = NULL;
-                if (attrs) {
-                    if (kind == H_SCRIPT) txt = subtree_text(node, "", 0);
-                    else if (kind == H_TITLE || kind == H_TIME || kind == H_H1 || prop_text) txt = subtree_text(node, "", 1);
-                    else txt = (Py_INCREF(Py_None), Py_None);
-                    spaced = kind == H_H1 ? subtree_text(node, " ", 1) : (Py_INCREF(Py_None), Py_None);
-                }
-                PyObject *item = txt && spaced ? PyTuple_Pack(4, tag, attrs, txt, spaced) : NULL;
-                Py_XDECREF(tag); Py_XDECREF(attrs); Py_XDECREF(txt); Py_XDECREF(spaced);
-                if (!item) goto fail;
-                int err = PyList_Append(items, item);
-                Py_DECREF(item);
-                if (err < 0) goto fail;
+            if (((kind >= H_TITLE && kind <= H_ARTICLE) || prop) && head_item(node, name, len, lists, &title, &articles) < 0) {
+                ok = 0;
+                break;
             }
         }
         lxb_dom_node_t *down = first_child(node);
         if (down) { node = down; continue; }
-        for (;;) {  /* climb to the next node in document order */
-            if (node == body) body = NULL;  /* left the body: its text is complete */
+        for (;;) { /* climb to the next node in document order */
+            if (node == body) body = NULL; /* left the body: its text is complete */
             if (node == top) { node = NULL; break; }
             lxb_dom_node_t *next = next_sibling(node);
             if (next) { node = next; break; }
             node = parent_of(node);
         }
     }
-    PyObject *body_text = PyUnicode_DecodeUTF8(text.data ? text.data : "", (Py_ssize_t)text.len, "replace");
+    PyObject *body_text = ok ? PyUnicode_DecodeUTF8(text.data ? text.data : "", (Py_ssize_t)text.len, "replace") : NULL;
     PyMem_Free(text.data);
-    if (!body_text) { Py_DECREF(items); Py_DECREF(regions); return NULL; }
-    PyObject *r = PyTuple_Pack(3, items, body_text, regions);
-    Py_DECREF(items);
-    Py_DECREF(body_text);
-    Py_DECREF(regions);
+    if (body_text && (lang = root_lang(top)))
+        r = Py_BuildValue("(OOOOOOOOnOO)", lang, title, lists[L_METAS], lists[L_LINKS], lists[L_JSON_LD], lists[L_JSON_STATE],
+                          lists[L_H1S], lists[L_TIMES], articles, body_text, regions);
+    Py_XDECREF(lang);
+    Py_XDECREF(body_text);
+    Py_XDECREF(title);
+    Py_XDECREF(regions);
+    for (int i = 0; i < N_LISTS; i++) Py_XDECREF(lists[i]);
     return r;
-fail:
-    PyMem_Free(text.data);
-    Py_DECREF(items);
-    Py_DECREF(regions);
-    return NULL;
 }
 
 /* Clear the parent links of a light tree so it dies by reference counting, not by the cycle collector. */
@@ -820,7 +940,7 @@ static PyMethodDef methods[] = {
     {"check_layout", py_check_layout, METH_O, "check_layout(node_mem_id): read node fields directly if they match lexbor's accessors"},
     {"init", py_init, METH_VARARGS, "init(selectolax_so_path, El, skip_tags, block_tags, inline_tags, max_depth)"},
     {"copy", py_copy, METH_VARARGS, "copy(node_mem_id, root, texty): copy and measure the children of a lexbor node"},
-    {"scan", py_scan, METH_VARARGS, "scan(html_mem_id): ([(tag, attrs, text, spaced text)], body text, [(address, tag, chars)]) for dom.parse"},
+    {"head", py_head, METH_VARARGS, "head(html_mem_id): (lang, title, metas, links, json_ld, json_state, h1s, times, articles, body text, regions)"},
     {"release", py_release, METH_O, "release(root): clear the parent links of a light tree"},
     {NULL, NULL, 0, NULL},
 };

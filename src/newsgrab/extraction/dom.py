@@ -127,12 +127,13 @@ def parse(html: str, utf8: bytes | None = None) -> tuple[Head, El, list[El]]:
     fast = _fast_module()
     body = tree.body
     if fast is not None and tree.root is not None:
-        items, body_text, regions = fast.scan(tree.root.mem_id)
+        # _read_head(tree, _head_items(tree)) and the body's text, from one C walk of the document.
+        lang, title, metas, links, json_ld, json_state, h1s, times, articles, body_text, regions = fast.head(tree.root.mem_id)
+        head = Head(lang, title, metas, links, json_ld, [_WS.sub(" ", h) for h in h1s], times, "", articles, json_state)
     else:
         fast = None
-        items = _head_items(tree)
+        head = _read_head(tree, _head_items(tree))
         body_text = body.text(deep=True) if body is not None else ""
-    head = _read_head(tree, items)
     root = El("body", "", None, None)
     texty: list[El] = []
     if body is not None:
@@ -197,7 +198,7 @@ def _head_items(tree) -> list[tuple[str, dict, str | None, str | None]]:
     """The elements metadata reads, in document order, as (tag, attributes, text, spaced text).
     text: a <script>'s raw text; for <title>, <time>, <h1> and itemprop elements without a value
     attribute, the text nodes stripped and joined; spaced text: the same joined by spaces, for <h1>.
-    _lightcopy.scan returns the same list from one C walk (this CSS query tests eleven selectors
+    _lightcopy.head builds the Head from one C walk instead (this CSS query tests eleven selectors
     against every node)."""
     items, seen = [], set()
     for node in tree.css(_HEAD_SELECTOR):
@@ -391,7 +392,35 @@ def _load_fast_module():
     _lightcopy.copy(body.mem_id, c_root, c_texty)
     if signature(python_root) != signature(c_root) or [signature(e) for e in python_texty] != [signature(e) for e in c_texty]:
         return None
+    if _head_of(_lightcopy, LexborHTMLParser(_SELF_CHECK_HEAD)) != _head_of(None, LexborHTMLParser(_SELF_CHECK_HEAD)):
+        return None
     return _lightcopy
+
+
+# Every rule of _read_head: meta keys in order and empty ones skipped, itemprop values and their cut,
+# links, JSON-LD and state scripts, <h1>s, <time>s, <article>s, the first title, lang and xml:lang.
+_SELF_CHECK_HEAD = (
+    '<html xml:lang="fr" lang=""><head><title> A <b>t</b> </title><title>second</title>'
+    '<meta property="" name=" OG:Title " content=" x "><meta http-equiv="X" content><meta name="z">'
+    '<meta itemprop="author" content=""><meta name=a content=b name=c content=d>'
+    '<link rel="Canonical" href=" /c "><link rel="icon"><link itemprop="author" rel="A">'
+    '<script type="application/ld+json">{"a": 1}</script><script type="application/json">{"b": 2}</script>'
+    '<script>var c</script><script itemprop="author">var d</script></head><body>x'
+    '<h1> Head <span>line</span> </h1><h1> </h1><time datetime=" 2024-01-02 "> 2 Jan </time><time>t</time>'
+    '<article>x</article><span itemprop="author"> <b>Ann</b> Lee </span><div itemprop="datePublished" content="">d</div>'
+    '<p itemprop="x" datetime="2024">t</p><p itemprop="y">not matched</p><div itemprop="author">' + "y" * 310
+    + '</div><span itemprop="datePublished" datetime content=" 2024 ">s</span></body></html>'
+)
+
+
+def _head_of(fast, tree) -> Head:
+    """The Head dom.parse makes of `tree`, with the C walk of `fast` or (None) the CSS query."""
+    if fast is None:
+        head = _read_head(tree, _head_items(tree))
+        head.body_text = tree.body.text(deep=True) if tree.body is not None else ""
+        return head
+    lang, title, metas, links, json_ld, json_state, h1s, times, articles, body_text, _ = fast.head(tree.root.mem_id)
+    return Head(lang, title, metas, links, json_ld, [_WS.sub(" ", h) for h in h1s], times, body_text, articles, json_state)
 
 
 def signature(el: El) -> tuple:
