@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from .patterns import alternation_gate
 from .render import Block
 
 __all__ = ["Phrases", "phrases", "filter_blocks", "is_cjk_heavy", "trim_title"]
@@ -59,6 +60,7 @@ class Phrases:
     drop: _Literals
     short_only: frozenset  # drop phrases too common in real sentences to judge a longer tail block by
     drop_re: re.Pattern  # unanchored patterns
+    drop_re_gate: object  # patterns.alternation_gate of drop_re's patterns: (text, lowered) -> may it match? (or None)
     drop_start: re.Pattern  # patterns anchored at the start of a block (matched with .match)
     cut: re.Pattern
     end: re.Pattern  # like cut, but the story never resumes after these (comments, about the author)
@@ -157,6 +159,7 @@ def phrases() -> Phrases:
         drop=_Literals(drop),
         short_only=frozenset(x.lower() for x in short_only),
         drop_re=re.compile("|".join(f"(?:{r})" for r in drop_re if not r.startswith("^")) or r"(?!x)x", re.I),
+        drop_re_gate=alternation_gate([r for r in drop_re if not r.startswith("^")], re.I),
         drop_start=re.compile("|".join(f"(?:{r[1:]})" for r in drop_re if r.startswith("^")) or r"(?!x)x", re.I),
         # A cut marker is a heading-like block that *starts* with the phrase.
         reply=re.compile("|".join(f"(?:{r})" for r in reply) or r"(?!x)x", re.I),
@@ -206,10 +209,12 @@ def _is_boilerplate(block: Block, ph: Phrases, tail: bool = False) -> bool:
         return True  # a photo caption: it ends with its credit, or starts "Figure 2:"
     if n > (_LONGEST_TAIL if tail else _LONGEST_SHORT):
         return False
-    phrase = ph.drop.search(text.lower())
+    lowered = text.lower()
+    phrase = ph.drop.search(lowered)
     if phrase and n <= _short_limit(text, len(phrase), tail and phrase not in ph.short_only):
         return True
-    m = ph.drop_start.match(text) or ph.drop_re.search(text)
+    gate = ph.drop_re_gate
+    m = ph.drop_start.match(text) or ((gate is None or gate(text, lowered)) and ph.drop_re.search(text))
     if m and n <= _short_limit(text, len(m.group()), tail):
         return True
     return False
