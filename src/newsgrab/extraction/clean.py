@@ -315,8 +315,11 @@ def _is_label(b: Block, blocks: list[Block]) -> bool:
     return any(len(x.text) > 120 for x in blocks[1:4])
 
 
+_NOT_WORD = re.compile(r"[\s\W_]+")
+
+
 def _norm(s: str) -> str:
-    return re.sub(r"[\s\W_]+", "", s).lower()
+    return _NOT_WORD.sub("", s).lower()
 
 
 def _similar_title(text: str, title: str | None) -> bool:

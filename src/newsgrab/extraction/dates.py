@@ -104,6 +104,11 @@ def _plausible(dt: datetime | None, now: datetime | None) -> datetime | None:
     return dt
 
 
+_TIMESTAMP = re.compile(r"\d{10}(?:\d{3})?")
+_RFC2822 = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}")
+_COMPACT = re.compile(r"\b((?:19|20)\d{2})(\d{2})(\d{2})\b")  # 20240305
+
+
 def parse_date(value: str | None, *, now: datetime | None = None, local_tz: tzinfo | None = None) -> datetime | None:
     """Parse one date string (from metadata or a byline). Returns None when nothing plausible.
 
@@ -115,17 +120,17 @@ def parse_date(value: str | None, *, now: datetime | None = None, local_tz: tzin
     v = value.strip()[:200]
     # Forms only metadata uses come first; everything else (ISO 8601, Chinese, day-first, month
     # names, relative) is what find_date_in_text reads in visible text too.
-    if re.fullmatch(r"\d{10}(?:\d{3})?", v):  # a Unix timestamp
+    if _TIMESTAMP.fullmatch(v):  # a Unix timestamp
         try:
             return _plausible(datetime.fromtimestamp(int(v[:10]), timezone.utc), now)
         except (OverflowError, ValueError, OSError):
             return None
-    if re.match(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}", v):  # RFC 2822
+    if _RFC2822.match(v):  # RFC 2822
         try:
             return _plausible(parsedate_to_datetime(v), now)
         except (TypeError, ValueError, IndexError):
             pass
-    m = re.search(r"\b((?:19|20)\d{2})(\d{2})(\d{2})\b", v)
+    m = _COMPACT.search(v)
     if m and not _DMY.search(v) and not _ISO.search(v) and not _CJK_DATE.search(v):
         dt = _mk(m[1], m[2], m[3])
         if dt:

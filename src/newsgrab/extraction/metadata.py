@@ -174,7 +174,8 @@ def read_metadata(head: Head, url: str | None, fetched_at: datetime | None) -> M
     sites = [x for x in (_names(ld.get("publisher")) if ld else []) + [metas.get(k) for k in ("og:site_name", "application-name", "twitter:site")] if x]
     candidates = [ld.get("headline") if isinstance(ld.get("headline"), str) else None, metas.get("og:title"), metas.get("twitter:title"), metas.get("title"), metas.get("headline")]
     candidates = [html.unescape(c) if "&" in c else c for c in candidates if c and c.strip()]
-    candidates = [_strip_site(c, sites) for c in candidates]
+    site_keys = _site_keys(sites)
+    candidates = [_strip_site(c, site_keys) for c in candidates]
     title = candidates[0] if candidates else None
     # The visible headline (<h1>) is what readers and editors call the title; og:title and <title>
     # are often SEO variants. Take the first <h1> that shares enough words with those variants
@@ -188,7 +189,7 @@ def read_metadata(head: Head, url: str | None, fetched_at: datetime | None) -> M
     elif not title and head.title:
         from .clean import trim_title
 
-        title = trim_title(_strip_site(head.title, sites), meta.site_name)
+        title = trim_title(_strip_site(head.title, site_keys), meta.site_name)
     elif title and meta.site_name:
         from .clean import trim_title
 
@@ -302,11 +303,17 @@ def _is_site_part(part: str, keys: set[str]) -> bool:
     return any(len(k) >= 4 and (k in p or p in k) and min(len(k), len(p)) >= 0.5 * max(len(k), len(p)) for k in keys)
 
 
-def _strip_site(title: str, sites: list[str]) -> str:
-    """`title` without a leading or trailing site name ("Headline | Site", "Site: Headline"), and
-    without the sections between the headline and the site name ("Headline | Royal | News | Site")."""
+def _site_keys(sites: list[str]) -> set[str]:
+    """The site's names as _strip_site compares them."""
     keys = {_norm(x.lstrip("@")) for x in sites if x and _norm(x)}
     keys |= {k[3:] for k in keys if k.startswith("the") and len(k) > 6}  # "The Mirror" is "Mirror Online"
+    return keys
+
+
+def _strip_site(title: str, keys: set[str]) -> str:
+    """`title` without a leading or trailing site name ("Headline | Site", "Site: Headline"), and
+    without the sections between the headline and the site name ("Headline | Royal | News | Site").
+    `keys`: _site_keys of the site's names."""
     if not keys or not title:
         return title
     pieces = _SITE_SEP.split(title.strip())
