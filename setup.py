@@ -2,7 +2,7 @@
 
 `newsgrab.extraction._lightcopy` copies lexbor's tree into newsgrab's light tree (see its source for
 why). `newsgrab.extraction._tagscan` finds tags with too many attributes for guard.py.
-`newsgrab.extraction._scripts` counts characters by script and stop words for language.py.
+`newsgrab._scripts` counts characters by script (language.py, encoding.py) and scans words (clean.py).
 `newsgrab.extraction._render` turns the chosen part of the light tree into blocks, as render.py does.
 `newsgrab.extraction._scorefast` runs scoring.py's hot paths and its class/id hint patterns.
 `newsgrab._storefast` does the store's text work: repost sketch, search index text, NFKC. All are
@@ -30,8 +30,8 @@ setup(
         ),
         # Script counts and stop words for language detection (language.py checks it against its patterns).
         Extension(
-            "newsgrab.extraction._scripts",
-            sources=["src/newsgrab/extraction/_scripts.c"],
+            "newsgrab._scripts",
+            sources=["src/newsgrab/_scripts.c"],
             extra_compile_args=["-O2"],
             optional=True,
         ),

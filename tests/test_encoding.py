@@ -413,3 +413,40 @@ def test_cwce_pages_decode_without_replacement_characters():
         runs = [r[:6] for r in cjk_run.findall(rec["body"])][:40]
         found = sum(r in flat for r in runs)
         assert found >= 0.8 * len(runs), (rec["id"], charset, found, len(runs))
+
+
+# -- the CJK plausibility counts in C (_scripts.cjk_counts) against the patterns ------------------------------
+
+from newsgrab import encoding as _encoding  # noqa: E402
+
+
+def _counts_by_patterns(text):
+    saved = _encoding._fast_counts[:]
+    _encoding._fast_counts[:] = [None]
+    try:
+        return _encoding._counts(text)
+    finally:
+        _encoding._fast_counts[:] = saved
+
+
+@pytest.mark.skipif(_encoding._cjk_counts() is None, reason="C extension not available")
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(
+    ["中文", "的一是", "測試", "テスト", "한국어", "\ue000", "\uf8ff", "\uff61", "\U00020000", "\U0003ffff", "\U00040000",
+     "abc ", "é", "丂", "锟斤拷", "\u3040", "\u303f"]
+), max_size=60).map("".join), st.sampled_from([0, 1, 199, 200, 20_000]))
+def test_c_counts_agree_with_the_patterns(text, pad):
+    text = "中" * pad + text
+    assert _encoding._counts(text) == _counts_by_patterns(text)
+
+
+def test_a_gbk_page_decodes_alike_with_and_without_the_c_counts():
+    page = _page("<p>" + "政府工作报告指出，今年经济社会发展的主要预期目标是国内生产总值增长百分之五左右。" * 40 + "</p>")
+    data = page.encode("gbk")
+    fast = decode(data)
+    saved = _encoding._fast_counts[:]
+    _encoding._fast_counts[:] = [None]
+    try:
+        assert decode(data) == fast == (page, "gb18030")
+    finally:
+        _encoding._fast_counts[:] = saved

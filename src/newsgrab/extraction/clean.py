@@ -126,7 +126,7 @@ def _first_phrase():
     if os.environ.get("NEWSGRAB_PURE_PYTHON"):
         return None
     try:
-        from ._scripts import first_phrase
+        from .._scripts import first_phrase
     except ImportError:
         return None
     by_word = {"read": ["read more", "read"], "più": ["leggi di più"], "ｒｅａｄ": ["ｒｅａｄ"], "x2": ["x2"], "ß": ["ßa"]}

@@ -161,7 +161,7 @@ def _load_fast_module():
     if os.environ.get("NEWSGRAB_PURE_PYTHON"):
         return None
     try:
-        from . import _scripts
+        from .. import _scripts
 
         _scripts.init("".join(sorted(_HANT)), "".join(sorted(_HANS)))
     except (ImportError, ValueError):

@@ -10,6 +10,9 @@
  * counts(text) -> (han, kana, hangul, hant, hans, cyrillic, greek, arabic, hebrew, thai): characters of
  *     U+4E00-9FFF, U+3040-30FF, U+AC00-D7AF, of the two form sets given to init(), U+0400-04FF,
  *     U+0370-03FF, U+0600-06FF, U+0590-05FF, U+0E00-0E7F.
+ * cjk_counts(text, end) -> (cjk, common, private use) in text[:end], for encoding.py's plausibility of a CJK
+ *     decoding: characters of its _CJK_RE ranges, of the common characters given to init_common(), and of
+ *     U+E000-F8FF (three re.sub passes over up to 64 Ki characters there, 0.3 ms a GBK page).
  * stop_counts(text, index, n) -> (number of words, [n counts]): the words are the runs of language._WORD's
  *     letters (a-z, à-ö, ø-ÿ and the Central European letters it lists), as _WORD.findall finds them; for each,
  *     +1 to every language number in index[word] (a dict of str -> tuple of ints < n).
@@ -190,7 +193,57 @@ static PyObject *py_first_phrase(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+static unsigned char common_bmp[65536 / 8]; /* bit per BMP character: one of encoding._COMMON */
+static int common_ready;
+
+static PyObject *py_init_common(PyObject *self, PyObject *chars)
+{
+    (void)self;
+    if (!PyUnicode_Check(chars)) { PyErr_SetString(PyExc_TypeError, "init_common() takes a str"); return NULL; }
+    memset(common_bmp, 0, sizeof common_bmp);
+    common_ready = 0;
+    for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(chars); i++) {
+        Py_UCS4 c = PyUnicode_READ_CHAR(chars, i);
+        if (c > 0xffff) { PyErr_SetString(PyExc_ValueError, "common characters are in the BMP"); return NULL; }
+        common_bmp[c >> 3] |= (unsigned char)(1 << (c & 7));
+    }
+    common_ready = 1;
+    Py_RETURN_NONE;
+}
+
+static inline int is_cjk(Py_UCS4 c) /* encoding._CJK_RE's ranges */
+{
+    return (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af) ||
+           (c >= 0xe000 && c <= 0xf8ff) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xff61 && c <= 0xff9f) ||
+           (c >= 0x20000 && c <= 0x3ffff);
+}
+
+static PyObject *py_cjk_counts(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *text;
+    Py_ssize_t end;
+    if (!PyArg_ParseTuple(args, "Un", &text, &end)) return NULL;
+    if (!common_ready) { PyErr_SetString(PyExc_RuntimeError, "_scripts.init_common() was not called"); return NULL; }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), cjk = 0, common = 0, pua = 0;
+    if (end < n) n = end < 0 ? 0 : end;
+    if (kind != PyUnicode_1BYTE_KIND) { /* (Latin-1 text holds none of them: encoding.py checks the common set is CJK) */
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (c <= 0xffff) common += (common_bmp[c >> 3] >> (c & 7)) & 1;
+            if (c < 0x3040) continue;
+            cjk += is_cjk(c);
+            pua += c >= 0xe000 && c <= 0xf8ff;
+        }
+    }
+    return Py_BuildValue("(nnn)", cjk, common, pua);
+}
+
 static PyMethodDef methods[] = {
+    {"init_common", py_init_common, METH_O, "init_common(chars): the common characters cjk_counts counts"},
+    {"cjk_counts", py_cjk_counts, METH_VARARGS, "cjk_counts(text, end): (cjk, common, private use) in text[:end]"},
     {"first_phrase", py_first_phrase, METH_VARARGS, "first_phrase(text, by_word): clean._Literals' word-keyed search"},
     {"stop_counts", py_stop_counts, METH_VARARGS, "stop_counts(text, index, n): (words, [count per language number])"},
     {"init", py_init, METH_VARARGS, "init(hant_forms, hans_forms): the Traditional-only and Simplified-only characters"},
