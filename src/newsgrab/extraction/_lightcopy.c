@@ -223,11 +223,14 @@ static int has_decl(const lxb_char_t *s, size_t len, const char *word, const cha
     return 0;
 }
 
-static inline int name_is(const lxb_char_t *n, size_t len, const char *lit)
+static inline int name_is_str(const lxb_char_t *n, size_t len, const char *lit)
 {
     size_t l = strlen(lit);
     return len == l && memcmp(n, lit, l) == 0;
 }
+
+/* name_is(n, len, "literal"): the literal's length known at compile time (no strlen per element and name). */
+#define name_is(n, len, lit) ((len) == sizeof(lit) - 1 && memcmp((n), (lit), sizeof(lit) - 1) == 0)
 
 /* Attribute kinds both walks care about. lexbor gives the common attributes small fixed ids (class,
  * id, style, content, href...); their kind is cached by id, so most attributes cost no name compare. */
@@ -576,7 +579,7 @@ static int tag_head_kind(const lxb_char_t *name, size_t len)
     static const char *const read[] = {"title", "meta", "link", "script", "h1", "time", "article", "body", "nav", "footer", "aside"};
     if (!name) return H_NONE;
     for (size_t i = 0; i < sizeof read / sizeof *read; i++)
-        if (name_is(name, len, read[i])) return H_TITLE; /* any kind but H_NONE: the full test runs */
+        if (name_is_str(name, len, read[i])) return H_TITLE; /* any kind but H_NONE: the full test runs */
     return H_NONE;
 }
 

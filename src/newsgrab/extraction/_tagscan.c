@@ -27,6 +27,7 @@
 #define LOWER(c) (((c) >= 'A' && (c) <= 'Z') ? (c) + 32 : (c))
 
 static const char *raw_text[] = {"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", NULL};
+static const Py_ssize_t raw_text_len[] = {6, 5, 8, 5, 3, 6, 7, 8}; /* (their lengths: no strlen per tag) */
 
 /* Every function below is inlined into scan(), which is compiled three times with a constant `kind`
  * (1, 2 or 4 bytes a code point): each character read is then a plain array access, and a search for
@@ -167,8 +168,8 @@ INLINE int scan(const int kind, const void *data, Py_ssize_t n, Py_ssize_t limit
         int plaintext = 0;
         if (!end_tag) {
             Py_ssize_t len = j - name_at;
-            for (const char **r = raw_text; *r; r++)
-                if ((Py_ssize_t)strlen(*r) == len && word_at(&t, name_at, *r)) { raw = *r; break; }
+            for (int r = 0; raw_text[r]; r++)
+                if (raw_text_len[r] == len && word_at(&t, name_at, raw_text[r])) { raw = raw_text[r]; break; }
             plaintext = len == 9 && word_at(&t, name_at, "plaintext");
         }
         /* The attributes, state by state; `count` of them, the cut from the (limit+1)-th. */
