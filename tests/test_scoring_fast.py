@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from evalsets import evaluation_sets
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -78,10 +79,7 @@ def test_extension_is_built_and_trusted():
 
 
 def _sets():
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    import evalkit
-
-    return {d.name: (evalkit, d) for d in evalkit.discover_sets(DATA)} if DATA.is_dir() else {}
+    return evaluation_sets()
 
 
 @needs_c

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from . import hints
+from . import hints, stories
 from .dom import El
 from .stories import title_headings, titled_story
-from .tables import COMMENT_HINT, STRONG_NEGATIVE_HINT
+from .tables import COMMENT_HINT, REMOVE_TAGS, STRONG_NEGATIVE_HINT
 
 __all__ = ["class_weight", "find_article", "link_density"]
 
@@ -327,7 +327,8 @@ _SENTENCE_ENDS = (".", "。", "!", "?", "！", "？", "”")
 
 
 # ---- the C hot paths ------------------------------------------------------------------------------------
-# _scorefast.c runs the functions named *_python above, _prose, stories.title_headings and the hint patterns
+# _scorefast.c runs the functions named *_python above, _prose, stories.title_headings, stories.find_lead and
+# stories.lead_in, and the hint patterns
 # (`re` tries each alternative at every position of a class string not seen before: ~10 us a string, the
 # C matcher well under 1 us). find_article costs about an eighth of what it cost in Python on a page seen for
 # the first time. The C code is used only once this process has seen it agree with the Python code on a page
@@ -404,18 +405,19 @@ def _load_fast_module():
 
         # Checked against a weight cache of its own, so that the C weights are computed, not read back.
         _init(_scorefast, {})
-        if not _self_check(_scorefast):
+        if not _self_check(_scorefast) or not stories.self_check(_scorefast):
             return None
         _init(_scorefast, _WEIGHTS)
     except Exception:  # noqa: BLE001 - whatever goes wrong, the Python code is the answer
         return None
     hints.use(_scorefast)  # (class weights, stories' and render's hint tests ask it from now on)
+    stories.use(_scorefast)  # (find_lead, lead_in)
     return _scorefast
 
 
 def _init(module, weights: dict, patterns: tuple = _HINT_PATTERNS) -> None:
     tables = (_TAG_PRIOR, _PARAGRAPH_TAGS, _TEXT_HOLDERS, _PROSE_TAGS, _GATHER_TAGS, _SENTENCE_ENDS)
-    module.init(El, patterns, *tables, weights, _WEIGHTS_CAP)
+    module.init(El, patterns, *tables, weights, _WEIGHTS_CAP, REMOVE_TAGS, stories._LEAD_TAGS)
 
 
 def _self_check(fast) -> bool:

@@ -8,7 +8,9 @@ Two questions scoring.find_article cannot answer from the evidence of paragraphs
 - `find_lead` / `lead_in`: templates put the standfirst (the lead paragraph under the headline) in
   the article's header, beside the body rather than in it; rendering would lose it.
 
-Both work on the light tree of dom.parse, with the same byte lengths as scoring.py.
+Both work on the light tree of dom.parse, with the same byte lengths as scoring.py. find_lead and lead_in
+run in C (_scorefast.leads, _scorefast.lead_in) once scoring.py trusts that module; the Python code here
+is their reference.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from . import hints
 from .dom import El
 from .tables import REMOVE_TAGS
 
-__all__ = ["find_lead", "lead_in", "titled_story"]
+__all__ = ["find_lead", "find_lead_python", "lead_in", "lead_in_python", "titled_story"]
 
 
 # ---- the titled story ---------------------------------------------------------------------------------
@@ -148,6 +150,26 @@ _LEAD_SCAN = 400  # elements before the story looked at, per level
 
 
 def find_lead(parts: list[El]) -> list[El]:
+    """The standfirst beside the article's first part (find_lead_python), in C once it is trusted."""
+    fast = _fast[0]
+    if fast is not None:
+        found = fast.leads(parts)
+        if found is not NotImplemented:  # (the C code met something it does not expect in the tree)
+            return found
+    return find_lead_python(parts)
+
+
+def lead_in(header: El) -> list[El]:
+    """The standfirst inside an article <header> (lead_in_python), in C once it is trusted."""
+    fast = _fast[0]
+    if fast is not None:
+        found = fast.lead_in(header)
+        if found is not NotImplemented:
+            return found
+    return lead_in_python(header)
+
+
+def find_lead_python(parts: list[El]) -> list[El]:
     """The standfirst (lead paragraph) that templates put in the article's header, beside the body
     the scoring found rather than in it. Searched among the elements that come before the article's
     first part, closest levels first, up to 4 levels:
@@ -191,7 +213,7 @@ def find_lead(parts: list[El]) -> list[El]:
     return found[:3]
 
 
-def lead_in(header: El) -> list[El]:
+def lead_in_python(header: El) -> list[El]:
     """The standfirst inside an article <header> that rendering drops (a title block with a lead)."""
     seq = list(header.iter())
     h1 = max((i for i, e in enumerate(seq) if e.tag == "h1"), default=-1)
@@ -234,3 +256,118 @@ def _is_lead(el: El, roots: list[El], after_h1: bool) -> bool:
             break
         anc = anc.parent
     return hinted or (in_header and after_h1 and not box)
+
+
+# ---- the C code -------------------------------------------------------------------------------------------
+# _scorefast.leads and _scorefast.lead_in are find_lead_python and lead_in_python in C: find_lead costs about
+# 0.075x a bare parse of the page in Python, 0.013x in C (mostly reading a tree the caches have lost). scoring.py
+# hands the module to `use` once this process has seen it agree with the Python code on the pages below (and
+# with scoring's own on its page); until then, and without the extension, the Python code runs.
+
+_fast: list = [None]  # the trusted _scorefast module, or None
+
+
+def use(module) -> None:
+    """Answer find_lead and lead_in with `module` (None: the Python code) from now on."""
+    _fast[0] = module
+
+
+_S = "words of a sentence that is long enough to be a lead, eighty bytes and more of text"  # 84 bytes
+
+# What self_check tries on this page: a story five levels below its
+# leads (four levels are searched, the outer ones first, three leads kept). Then an article header: before
+# the headline, cut off; after it, first what is never a lead (unhinted text under hints saying byline or
+# meta, even inside a lead box; a lead hint under "related"; figure, form; link-heavy, short; a tag no
+# standfirst is written in), then an unhinted box (its paragraphs are leads in a header, it is not), a
+# hinted box too long to be one (its paragraph is), unhinted and hinted paragraphs, a hinted box whose
+# paragraphs are taken with it. Then boundaries of length, link share and box size, non-ASCII hints
+# (matched by `re`), a second headline inside a lead box (the last one counts), an <hgroup> without one;
+# boxes that do not say lead inside one that does (their paragraphs are leads, they are not).
+_CHECK_PAGE = f"""<html><body><div class="page">
+<div class="top"><p class="lead">{_S} five</p><section><p class="intro">{_S} four</p>
+<div><p class="summary">{_S} three</p><div><p class="standfirst">{_S} two</p>
+<div><p class="dek">{_S} one</p><div class="story-body"><p>{_S} body</p></div></div></div></div></section></div>
+<article class="story"><header class="article-header"><p>{_S} before the headline</p>
+<h1>The headline of the story on this page</h1>
+<p class="byline">{_S} byline</p><blockquote class="lead-box"><div class="meta"><p>{_S} meta</p></div></blockquote>
+<div class="related"><p class="lead">{_S} related</p></div><figure><p class="lead">{_S} figure</p></figure>
+<form><span class="intro">{_S} form</span></form><p class="summary">{_S} <a href="/x">{_S}</a></p>
+<p class="lead">Too short.</p><ul><li class="lead">{_S} item</li></ul>
+<div class="wrap"><p>{_S} a</p><p>{_S} b</p></div><div class="summary"><p>{"x" * 1001}</p><p>{"x" * 1000}</p></div>
+<p>{_S} the standfirst</p><div class="meta"><p class="summary">{_S} hinted</p></div>
+<div class="intro"><p>{_S} c</p><p><strong class="lead">{_S} d</strong></p></div><h2 class="subtitle">{_S} h2</h2>
+</header>
+<section class="teaser-list"><p class="relat\u00e9d related">{_S} re</p><p>{"y" * 79}</p><p>{"y" * 80}</p>
+<p>{"z" * 70}<a href="/y">{"z" * 31}</a></p><p>{"z" * 70}<a href="/z">{"z" * 30}</a></p>
+<div class="chap\u00f4 chapo"><p>{"w" * 1000}</p><p>{"w" * 1000}</p></div></section>
+<div class="intro"><h1>A second headline, inside a box</h1><p>{_S} after</p><h3 class="dek">{_S} h3</h3></div>
+<hgroup><h2>A heading, no headline</h2><p>{_S} in the hgroup</p></hgroup>
+<div class="article-body"><p>{_S} the body</p><p>{_S} more of it</p></div></article>
+<blockquote class="intro"><div class="wrap"><p>{_S} e</p><p>{_S} f</p></div><div><p>{_S} g</p><p>{_S} h</p></div></blockquote>
+</div></body></html>"""
+
+# find_lead from the story: the 400 elements before it are read, and the sibling reached with 400 read,
+# not the one after it.
+_SCAN_CHECK_PAGE = (
+    f'<html><body><div><p class="lead">{_S} not read</p><p class="lead">{_S} read</p>'
+    f'<div>{"<i></i>" * 399}</div><div class="story-body"><p>{_S}</p></div></div></body></html>'
+)
+
+
+def self_check(fast) -> bool:
+    """Whether `fast` (_scorefast, initialised) answers find_lead and lead_in as the Python code does on
+    the check pages."""
+    from .dom import parse, release
+
+    for page in (_CHECK_PAGE, _SCAN_CHECK_PAGE):
+        _, python_root, _ = parse(page)
+        _, c_root, _ = parse(page)
+        els = list(python_root.iter())
+        # find_lead from the stories' bodies and from within the article header (a few milliseconds in
+        # Python from everywhere, paid by the first page of every worker process); lead_in of every
+        # element holding elements. (Each rule above decides at least one of these answers.)
+        starts = [
+            i for i, e in enumerate(els) if e.hint in ("story-body", "article-body")
+            or (e.parent is not None and e.parent.tag == "header" and any(type(c) is El for c in e.children))
+        ]
+        holders = [i for i, e in enumerate(els) if any(type(c) is El for c in e.children)]
+        diff = compare_leads(python_root, c_root, fast, starts, holders if page is _CHECK_PAGE else [])
+        release(python_root)
+        release(c_root)
+        if diff is not None:
+            return False
+    return True
+
+
+def compare_leads(
+    python_root: El, c_root: El, fast, starts: list[int] | None = None, headers: list[int] | None = None,
+    parts: list[int] | None = None,
+) -> str | None:
+    """Run find_lead_python and lead_in_python on one tree and `fast` on a second copy of it: None when
+    they give the same elements in the same order, else what differed. Tried: find_lead([]), find_lead from
+    each element at the positions `starts` (in root.iter() order; all when None), lead_in of each element at
+    the positions `headers` (all when None), find_lead of the elements at the positions `parts`. (The tests
+    call this on every page.)"""
+    python_els, c_els = list(python_root.iter()), list(c_root.iter())
+    if len(python_els) != len(c_els):
+        return "the two trees differ"
+    python_index = {id(e): i for i, e in enumerate(python_els)}
+    c_index = {id(e): i for i, e in enumerate(c_els)}
+
+    def differ(python: list[El], c) -> bool:
+        return c is NotImplemented or type(c) is not list or (
+            [c_index.get(id(e), -1) for e in c] != [python_index[id(e)] for e in python]
+        )
+
+    if differ(find_lead_python([]), fast.leads([])):
+        return "find_lead([])"
+    if parts is not None and differ(find_lead_python([python_els[i] for i in parts]), fast.leads([c_els[i] for i in parts])):
+        return f"find_lead of the parts {parts}"
+    everything = range(len(python_els))
+    for i in everything if starts is None else starts:
+        if differ(find_lead_python([python_els[i]]), fast.leads([c_els[i]])):
+            return f"find_lead from element {i} ({python_els[i].tag} {python_els[i].hint!r})"
+    for i in everything if headers is None else headers:
+        if differ(lead_in_python(python_els[i]), fast.lead_in(c_els[i])):
+            return f"lead_in of element {i} ({python_els[i].tag} {python_els[i].hint!r})"
+    return None
