@@ -46,6 +46,7 @@ setup(
         Extension(
             "newsgrab.extraction._scorefast",
             sources=["src/newsgrab/extraction/_scorefast.c"],
+            depends=["src/newsgrab/extraction/_hintmatch.h"],
             extra_compile_args=["-O2"],
             optional=True,
         ),
