@@ -3,9 +3,9 @@
     PYTHONPATH=src python benchmarks/phases.py              # every page of <repo>/../shared/data, 2 rounds
     PYTHONPATH=src python benchmarks/phases.py --rounds 1
 
-Per page, in order: a bare lexbor parse of the decoded text (the unit), then decode, dom.parse (guard, parse,
-C scan and copy), metadata, scoring (find_article), render, the phrase filter, text/markdown output and
-language detection, each as extract() runs them (the cycle collector paused, as extract() pauses it), then the
+Per page, in order: a bare lexbor parse of the decoded text (the unit), then decode (encoding.decode_source),
+dom.parse (guard, parse of the page's UTF-8 bytes when they are the text, C head walk and copy), metadata,
+scoring (find_article), render (with find_lead), the phrase filter, text/markdown output and language detection, each as extract() runs them (the cycle collector paused, as extract() pauses it), then the
 whole ``extract(bytes)`` alone. Prints ms per page and each stage as a multiple of the bare parse. Without
 trafilatura in the same process: compare with benchmarks/speed.py's newsgrab / bare-parse ratio to see what
 running interleaved with trafilatura costs. Never asserts.
@@ -28,7 +28,7 @@ import evalkit as ek  # noqa: E402
 from selectolax.lexbor import LexborHTMLParser  # noqa: E402
 
 import newsgrab.extraction as extraction  # noqa: E402
-from newsgrab.encoding import decode  # noqa: E402
+from newsgrab.encoding import decode_source  # noqa: E402
 from newsgrab.extraction import clean, dom, language, metadata, output, render, scoring, stories  # noqa: E402
 
 
@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     pages = []
     for set_dir in ek.discover_sets(args.data):
         for case in ek.load_set(set_dir):
-            pages.append((case.url, case.data, decode(case.data)[0]))
+            text, _charset, utf8 = decode_source(case.data)
+            pages.append((case.url, case.data, text, utf8))
     totals: dict[str, float] = {}
 
     def add(stage: str, seconds: float) -> None:
@@ -48,16 +49,16 @@ def main(argv: list[str] | None = None) -> int:
 
     clock = time.perf_counter
     for _ in range(max(1, args.rounds)):
-        for url, raw, html in pages:
+        for url, raw, html, utf8 in pages:
             gc.disable()
             t = clock()
             LexborHTMLParser(html)
             add("bare parse", clock() - t)
             t = clock()
-            decode(raw)
+            decode_source(raw)
             add("decode", clock() - t)
             t0 = clock()
-            head, root, texty = dom.parse(html)
+            head, root, texty = dom.parse(html, utf8)
             t1 = clock()
             meta = metadata.read_metadata(head, url, None)
             t2 = clock()
