@@ -25,6 +25,8 @@ from __future__ import annotations
 import codecs
 import re
 
+from .native import trusted
+
 __all__ = ["decode", "decode_source", "charset_from_content_type", "normalize_label"]
 
 _PRESCAN = 4096  # where <meta charset> must be (WHATWG scans 1 KiB; real pages put it a bit later)
@@ -317,15 +319,11 @@ _fast_counts: list = []
 def _cjk_counts():
     """_scripts.cjk_counts (the three counts in one C loop instead of three regex passes) once it has
     counted what the patterns count on a sample; else None (and with NEWSGRAB_PURE_PYTHON=1)."""
-    if not _fast_counts:
-        _fast_counts.append(_load_cjk_counts())
-    return _fast_counts[0]
+    return trusted(_fast_counts, _load_cjk_counts)
 
 
 def _load_cjk_counts():
-    import os
-
-    if os.environ.get("NEWSGRAB_PURE_PYTHON") or min(_COMMON) < "\u3040":
+    if min(_COMMON) < "\u3040":
         return None
     try:
         from . import _scripts

@@ -42,7 +42,6 @@ scheme 1 hashed every shingle with BLAKE2b).
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import struct
 import unicodedata
@@ -50,6 +49,7 @@ from collections.abc import Iterable
 from operator import xor
 
 from .hanzi import to_simplified
+from .native import pure_python
 
 __all__ = [
     "Sketch",
@@ -206,7 +206,7 @@ _fast: list = []  # [the C sketch function, or None], filled by the first sketch
 
 def _load_fast():
     fn = None
-    if not os.environ.get("NEWSGRAB_PURE_PYTHON"):
+    if not pure_python():
         try:
             from . import _storefast
 

@@ -19,7 +19,6 @@ the article row: the derivation may only change together with a migration that r
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import unicodedata
 from datetime import datetime
@@ -27,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .hanzi import to_simplified
 from .models import utcnow
+from .native import pure_python
 
 __all__ = ["normalize_url", "content_hash"]
 
@@ -122,7 +122,7 @@ _fast: list = []  # [the _storefast module, or None], filled by the first _index
 
 def _load_fast():
     module = None
-    if not os.environ.get("NEWSGRAB_PURE_PYTHON"):
+    if not pure_python():
         try:
             from . import _storefast
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from ..native import pure_python
 from .patterns import alternation_gate
 from .render import Block
 
@@ -121,9 +122,7 @@ _WORD = re.compile(r"[^\W\d_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af
 def _first_phrase():
     """_scripts.first_phrase, the word-keyed half of _Literals.search in C, once it has found what the
     Python loop finds on a sample of scripts and word shapes; else None (NEWSGRAB_PURE_PYTHON=1 too)."""
-    import os
-
-    if os.environ.get("NEWSGRAB_PURE_PYTHON"):
+    if pure_python():
         return None
     try:
         from .._scripts import first_phrase

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser
 
+from ..native import trusted
 from .guard import cap_html, leaves_unchanged
 from .tables import BLOCK_TAGS, INLINE_TAGS
 
@@ -359,9 +360,7 @@ _fast: list = []  # [the _lightcopy module, or None], filled by the first _fast_
 
 
 def _fast_module():
-    if not _fast:
-        _fast.append(_load_fast_module())
-    return _fast[0]
+    return trusted(_fast, _load_fast_module)
 
 
 def release(root: El) -> None:
@@ -376,10 +375,6 @@ def release(root: El) -> None:
 
 
 def _load_fast_module():
-    import os
-
-    if os.environ.get("NEWSGRAB_PURE_PYTHON"):
-        return None
     try:
         import selectolax.lexbor as lexbor_module
 

@@ -26,9 +26,10 @@ pages with tens of thousands of tags.
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
+
+from ..native import pure_python
 
 __all__ = ["cap_html", "leaves_unchanged", "MAX_DEPTH", "MAX_CHARS", "MAX_TAGS", "MAX_ATTRS", "MAX_OPTIONS"]
 
@@ -42,7 +43,7 @@ MAX_OPTIONS = 1000  # options in one <select>; a country list has ~250 (lexbor: 
 # under it (the largest: 19,600 tags, 10,100 of them opening, 2e8), so none pays for the tokenizer.
 _WORK = 300_000_000
 _tagscan: Any = None
-if not os.environ.get("NEWSGRAB_PURE_PYTHON"):
+if not pure_python():
     try:
         from . import _tagscan  # optional C part (setup.py)
     except ImportError:  # built without a compiler

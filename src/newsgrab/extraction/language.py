@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from ..native import trusted
+
 __all__ = ["detect_language", "script_counts"]
 
 # Frequent characters whose form differs between the scripts (Traditional, Simplified).
@@ -150,16 +152,10 @@ _fast: list = []
 
 
 def _fast_module():
-    if not _fast:
-        _fast.append(_load_fast_module())
-    return _fast[0]
+    return trusted(_fast, _load_fast_module)
 
 
 def _load_fast_module():
-    import os
-
-    if os.environ.get("NEWSGRAB_PURE_PYTHON"):
-        return None
     try:
         from .. import _scripts
 

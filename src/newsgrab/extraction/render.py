@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..native import trusted
 from . import hints
 from .dom import _SPACE_AFTER, El  # (_SPACE_AFTER: the C renderer does El.text() for table cells)
 from .scoring import class_weight, link_density
@@ -393,9 +394,7 @@ _fast: list = []  # [the _render module, or None], filled by the first _fast_mod
 
 
 def _fast_module():
-    if not _fast:
-        _fast.append(_load_fast_module())
-    return _fast[0]
+    return trusted(_fast, _load_fast_module)
 
 
 def _import_fast():
@@ -405,10 +404,6 @@ def _import_fast():
 
 
 def _load_fast_module():
-    import os
-
-    if os.environ.get("NEWSGRAB_PURE_PYTHON"):
-        return None
     try:
         module = _import_fast()
         module.init(El, Block, BLOCK_TAGS, HEADING_TAGS, REMOVE_TAGS, _SPACE_AFTER, _unlikely, _class_weight_of, lead_in, _ol_start)

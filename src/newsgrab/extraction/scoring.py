@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from ..native import trusted
 from . import hints, stories
 from .dom import El
 from .stories import title_headings, titled_story
@@ -390,16 +391,10 @@ _fast: list = []  # [the _scorefast module, or None], filled by the first _fast_
 
 
 def _fast_module():
-    if not _fast:
-        _fast.append(_load_fast_module())
-    return _fast[0]
+    return trusted(_fast, _load_fast_module)
 
 
 def _load_fast_module():
-    import os
-
-    if os.environ.get("NEWSGRAB_PURE_PYTHON"):
-        return None
     try:
         from . import _scorefast
 
