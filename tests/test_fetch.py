@@ -544,3 +544,19 @@ def test_the_environments_proxy_is_used(http_server, monkeypatch):
     r = fetch1("http://news.invalid/a", ignore_robots=True)
     assert r.page is not None, r.error
     assert r.page.data == page.encode() and http_server.hits("http://news.invalid/a") == 1
+
+
+def test_a_cookie_set_on_a_redirect_is_sent_back(http_server):
+    """A consent wall: the page answers only a request carrying the cookie its redirect set. (Responses without
+    Set-Cookie skip httpx's cookie machinery; those with it must still reach the jar.)"""
+
+    @http_server.route("/article")
+    def article(req):
+        if "consent=yes" in (req.headers.get("Cookie") or ""):
+            return Reply(body=HTML)
+        wall = {"Location": "/article", "Set-Cookie": "consent=yes; Path=/"}
+        return Reply(status=302, headers=wall, content_type=None)
+
+    result = fetch1(http_server.url("/article"))
+    assert result.error is None and result.page.data == HTML.encode()
+    assert http_server.hits("/article") == 2

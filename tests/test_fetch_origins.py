@@ -1,4 +1,4 @@
-"""fetch.py's connection pools (one per origin, least recently used idle ones closed) and its look-ahead
+"""fetch's connection pools (fetchnet.PerOrigin: one per origin, least recently used idle ones closed) and its look-ahead
 bounded by bytes as well as by count."""
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from httpserver import Reply, ScriptedServer
 
 from newsgrab import fetch as fetch_mod
 from newsgrab.config import Settings
-from newsgrab.fetch import _PerOrigin, fetch_pages
+from newsgrab.fetch import fetch_pages
+from newsgrab.fetchnet import PerOrigin
 
 FAST = Settings(timeout=5.0, retries=1, retry_after_cap=0.2, ignore_robots=True)
 
 
-def _ports(transport: _PerOrigin) -> list[int | None]:
+def _ports(transport: PerOrigin) -> list[int | None]:
     return [port for (_, _, port) in transport.origins]
 
 
@@ -28,7 +29,7 @@ def test_a_pool_per_origin_and_idle_ones_evicted_first():
         pa, pb, pc = (httpx.URL(s.url("/")).port for s in (a, b, c))
 
         async def scenario() -> None:
-            transport = _PerOrigin(per_host=2, max_origins=2)
+            transport = PerOrigin(per_host=2, max_origins=2)
             async with httpx.AsyncClient(transport=transport) as client:
                 for _ in range(3):
                     assert (await client.get(a.url("/p"))).status_code == 200
@@ -53,7 +54,7 @@ def test_a_failed_request_does_not_leave_its_origin_busy():
         a.route("/cut", Reply(body="x" * 5000, cut_after=10))
 
         async def scenario() -> None:
-            transport = _PerOrigin(per_host=2, max_origins=2)
+            transport = PerOrigin(per_host=2, max_origins=2)
             async with httpx.AsyncClient(transport=transport) as client:
                 try:
                     await client.get(a.url("/cut"))

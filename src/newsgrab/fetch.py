@@ -1,4 +1,4 @@
-"""Download web pages politely and defensively; the only module in newsgrab that imports httpx.
+"""Download web pages politely and defensively; with `fetchnet` (its connection layer), the only httpx user.
 
 :func:`fetch_pages` runs an asyncio event loop with one shared :class:`httpx.AsyncClient` in a background
 thread, so the caller can extract and store pages in its own thread while downloads go on.  Results come
@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import contextvars
 import email.utils
+import errno
 import importlib.util
 import ipaddress
 import random
@@ -51,6 +52,7 @@ if importlib.util.find_spec("sniffio") is None:
 from ._decode_body import BodyDecoder, BodyError, accept_encoding, format_size, not_a_page_reason
 from .config import Settings
 from .errors import FetchError
+from .fetchnet import PerOrigin
 from .models import Page, utcnow
 
 __all__ = ["FetchResult", "Exchange", "fetch_pages", "fetch_one", "read_url_list", "MAX_REDIRECTS"]
@@ -296,98 +298,6 @@ class _Reply:
     conditional: bool = False  # we sent If-None-Match / If-Modified-Since
 
 
-class _Origin:
-    __slots__ = ("transport", "active")
-
-    def __init__(self, transport: httpx.AsyncHTTPTransport) -> None:
-        self.transport = transport
-        self.active = 0  # requests sent whose response stream is not closed yet
-
-
-class _Release(httpx.AsyncByteStream):
-    """A response body stream that tells its origin's pool when it is closed."""
-
-    def __init__(self, stream: httpx.AsyncByteStream, origin: _Origin) -> None:
-        self._stream = stream
-        self._origin: _Origin | None = origin
-
-    def __aiter__(self) -> AsyncIterator[bytes]:  # type: ignore[override]
-        return self._stream.__aiter__()  # the stream's own iterator: no extra generator per chunk
-
-    async def aclose(self) -> None:
-        try:
-            await self._stream.aclose()
-        finally:
-            if self._origin is not None:
-                self._origin.active -= 1
-                self._origin = None
-
-
-class _PerOrigin(httpx.AsyncBaseTransport):
-    """One httpx connection pool (``AsyncHTTPTransport``) per origin, at most ``max_origins`` kept.
-
-    httpcore's pool costs O(connections x idle connections) at every request and response (it re-counts
-    the idle connections for each one), plus a readability poll per idle connection: with one pool for a
-    batch over many hosts that was ~1 ms of CPU a page. A pool per origin holds at most ``per_host``
-    connections (our per-host slots never use more), so each pool's walk is short. When more than
-    ``max_origins`` pools exist, the least recently used ones with nothing in flight are closed, so a batch
-    over thousands of sites does not keep thousands of idle sockets. All pools share one TLS context.
-    """
-
-    def __init__(self, per_host: int, max_origins: int) -> None:
-        self.per_host = per_host
-        self.max_origins = max_origins
-        self.origins: dict[tuple[str, bytes, int | None], _Origin] = {}  # oldest use first
-        self._ssl: ssl.SSLContext | None = None
-        self._closed = False
-
-    def _new_transport(self) -> httpx.AsyncHTTPTransport:
-        if self._ssl is None:
-            self._ssl = httpx.create_ssl_context(verify=True, trust_env=True)
-        return httpx.AsyncHTTPTransport(
-            verify=self._ssl,
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=self.per_host),
-        )
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self._closed:
-            raise httpx.TransportError("transport closed")
-        url = request.url
-        key = (url.scheme, url.raw_host, url.port)
-        origin = self.origins.pop(key, None)
-        new = origin is None
-        if origin is None:
-            origin = _Origin(self._new_transport())
-        self.origins[key] = origin  # (re)inserted last: the most recently used
-        origin.active += 1  # before any await: this one is never evicted, nor made twice
-        try:
-            if new:
-                await self._evict()
-            response = await origin.transport.handle_async_request(request)
-        except BaseException:
-            origin.active -= 1
-            raise
-        response.stream = _Release(response.stream, origin)  # type: ignore[arg-type]
-        return response
-
-    async def _evict(self) -> None:
-        excess = len(self.origins) - self.max_origins
-        if excess <= 0:
-            return
-        idle = [k for k, o in self.origins.items() if o.active <= 0][:excess]
-        for k in idle:
-            origin = self.origins.pop(k)
-            with contextlib.suppress(Exception):
-                await origin.transport.aclose()
-
-    async def aclose(self) -> None:
-        self._closed = True
-        origins, self.origins = list(self.origins.values()), {}
-        for origin in origins:
-            with contextlib.suppress(Exception):
-                await origin.transport.aclose()
-
-
 def _environment_proxies() -> bool:
     """Whether the environment names a proxy for HTTP or HTTPS (what httpx would route through)."""
     import urllib.request
@@ -411,10 +321,10 @@ class _Fetcher:
             keepalive = min(256, max(1, settings.concurrency) * max(1, settings.per_host))
             pools["limits"] = httpx.Limits(max_connections=None, max_keepalive_connections=keepalive)
         else:
-            # A connection pool per origin (see _PerOrigin), not one for all: httpcore's pool walks all its
+            # A connection pool per origin (see fetchnet.PerOrigin), not one for all: httpcore's pool walks all its
             # connections, and counts the idle ones for each, at every request and response, which made a
             # third of the download loop's CPU with 8 hosts x 4 connections.
-            pools["transport"] = _PerOrigin(max(1, settings.per_host), max(16, 2 * max(1, settings.concurrency)))
+            pools["transport"] = PerOrigin(max(1, settings.per_host), max(16, 2 * max(1, settings.concurrency)))
         self.client = httpx.AsyncClient(
             follow_redirects=False,  # we follow by hand: hop limit, loops, schemes, robots per hop
             timeout=httpx.Timeout(settings.timeout),
@@ -422,6 +332,17 @@ class _Fetcher:
             event_hooks={"response": [_take_location]},
             **pools,
         )
+        # Cookies are kept (a site may set one on a redirect and want it back), but httpx hands every response
+        # to urllib's cookie machinery, which builds a urllib Request (URL parsing included) even when the
+        # response sets no cookie: ~0.1 ms of the download loop a page. Only responses with Set-Cookie go.
+        jar = self.client.cookies
+        extract = jar.extract_cookies
+
+        def extract_cookies(response: httpx.Response) -> None:
+            if "set-cookie" in response.headers:
+                extract(response)
+
+        jar.extract_cookies = extract_cookies  # type: ignore[method-assign]
         self.slots = asyncio.Semaphore(max(1, settings.concurrency))
         self.host_slots: dict[str, asyncio.Semaphore] = {}
         # Retry-After is about the server, not one URL: no request goes to that host before this loop time.
@@ -809,7 +730,10 @@ def _describe(exc: BaseException, timeout: float) -> tuple[str, bool]:
         tls = next((e for e in chain if isinstance(e, ssl.SSLError)), None)
         if tls is not None or "certificate" in low:
             return f"cannot connect: TLS error ({_first_line(str(tls or text))})", False
-        if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in low:
+        # asyncio reports a host whose every address refused as one OSError listing them ("Multiple
+        # exceptions: [Errno 111] Connect call failed ..."), not as a ConnectionRefusedError.
+        refused = "refused" in low or f"[errno {errno.ECONNREFUSED}]" in low
+        if refused or any(isinstance(e, ConnectionRefusedError) for e in chain):
             return "cannot connect: connection refused", True
         if any(hint in low for hint in _DNS_HINTS):
             return "cannot connect: host not found", False
