@@ -63,11 +63,12 @@ ROBOTS_MAX_REDIRECTS = 5  # RFC 9309: follow at least five
 BACKOFF_BASE = 0.5  # seconds before the 2nd try; doubles each try, capped by settings.retry_after_cap
 LOOKAHEAD_FACTOR = 2  # URLs in flight or buffered = concurrency * this, at most
 # ... and only while the pages downloaded and not yet taken, plus those in flight (counted at the average page
-# size so far), come to less than this. In a batch the caller (extraction) is the slower side, so the window
-# fills with finished pages: 64 of them held 19-26 MB of the CLI process's memory in a 3,000-page fetch. 4 MiB
-# is ~23 pages of the evaluation sets' size, ~0.15 s of extraction on two cores: more than a download takes on
-# the benchmark's server (20-100 ms); 4, 6, 12 MiB and no limit fetched 3,000 pages equally fast there.
-LOOKAHEAD_BYTES = 4 * 1024 * 1024
+# size so far), come to less than this. In a batch the caller (extraction) is usually the slower side, so the
+# window fills with finished pages: 64 of them held 19-26 MB of the CLI process's memory in a 3,000-page fetch.
+# The budget must still leave room for every download slot at a typical page size (32 slots x ~200 KB), or
+# downloads set the pace: at 4 MiB (~22 pages of the evaluation sets' mean, 185 KB) fetch_pages alone took 260
+# pages/s from the benchmark's server (20-100 ms a page), below what two cores extract (~260/s); at 8 MiB 415/s.
+LOOKAHEAD_BYTES = 8 * 1024 * 1024
 LOOKAHEAD_FIRST_GUESS = 128 * 1024  # bytes a page weighs before any has arrived
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
