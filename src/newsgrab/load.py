@@ -209,7 +209,13 @@ def _read_capped(f: BinaryIO, max_bytes: int, *, first: int) -> bytes:
     head = f.read(first)
     if head.startswith(_GZIP_MAGIC):
         return _gunzip(f, head, max_bytes)
+    if len(head) > max_bytes:
+        raise LoadError(f"larger than {_size(max_bytes)}")
+    more = f.read(_CHUNK)
+    if not more:
+        return head  # the whole input in one read, as a file of known size mostly is: no copies
     buf = bytearray(head)
+    buf += more
     while len(buf) <= max_bytes and (chunk := f.read(_CHUNK)):
         buf += chunk
     if len(buf) > max_bytes:
