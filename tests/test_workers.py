@@ -3,6 +3,7 @@ what a worker imports), and the pipeline surviving a worker killed mid-batch."""
 
 from __future__ import annotations
 
+import operator
 import os
 import signal
 import sys
@@ -61,6 +62,19 @@ def test_big_tasks_and_big_results_cross_without_deadlock(pool):
     big = [bytes([65 + i]) * (1 << 20) for i in range(12)]
     fs = [pool.submit(bytes.lower, b) for b in big]
     assert [f.result(timeout=60) for f in fs] == [b.lower() for b in big]
+
+
+def test_pages_cross_out_of_band_and_arrive_as_bytes(pool):
+    """Big ``bytes`` arguments travel beside the task's pickle, not in it; they must arrive whole, in order, as
+    ``bytes`` (what extraction expects), mixed with small and other arguments."""
+    from newsgrab.workers import OUT_OF_BAND
+
+    a, b = b"a" * OUT_OF_BAND, os.urandom(3 * OUT_OF_BAND + 5)
+    assert pool.submit(operator.concat, a, b).result(timeout=60) == a + b
+    assert pool.submit(operator.concat, b"x" * (OUT_OF_BAND - 1), b).result(timeout=60) == b"x" * (OUT_OF_BAND - 1) + b
+    assert pool.submit(type, a).result(timeout=60) is bytes
+    assert pool.submit(operator.concat, bytearray(a), bytearray(b"!")).result(timeout=60) == bytearray(a + b"!")
+    assert pool.submit(len, b"").result(timeout=60) == 0
 
 
 def test_an_exception_in_a_task_is_raised_by_its_future_only(pool):
