@@ -252,6 +252,10 @@ def _slow_page(path: Path) -> str:
 def test_a_task_is_stamped_when_its_worker_starts_on_it():
     p = Workers(1)
     try:
+        # Once the worker is ready, a task is stamped before it is written to the pipe, so never after the worker
+        # starts on it. (Sent before then, it is stamped when the parent reads "ready", which under load can
+        # come a little after the worker has started on it.)
+        p.submit(time.sleep, 0).result(timeout=30)
         first = p.submit(time.sleep, 0.4)
         second = p.submit(time.sleep, 0)
         second.result(timeout=30)
