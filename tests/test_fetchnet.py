@@ -89,6 +89,26 @@ def test_an_untrusted_certificate_is_a_tls_error(monkeypatch):
     assert str(result.error).startswith("cannot connect: TLS error (certificate verify failed")
 
 
+def test_an_https_body_ended_by_a_close_without_close_notify_is_whole(monkeypatch):
+    """No Content-Length: the body ends when the server closes; many servers close TLS without a close_notify
+    alert. That is the end of the body, not a broken connection."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(TLS / "localhost.crt"))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(TLS / "localhost.crt", TLS / "localhost.key")
+    body = PAGE.encode()
+
+    def handle(conn):
+        tls = context.wrap_socket(conn, server_side=True)
+        tls.recv(65536)
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nConnection: close\r\n\r\n"
+        tls.sendall(head + body)
+        socket.socket(fileno=tls.detach()).close()  # the TCP connection closes; no TLS close_notify is sent
+
+    with _RawServer(handle) as srv:
+        (result,) = fetch_pages([f"https://127.0.0.1:{srv.port}/p"], FAST)
+    assert result.error is None and result.page.data == body
+
+
 # --- the backend on its own -----------------------------------------------------------------------------------
 class _RawServer:
     """A TCP server on 127.0.0.1 whose every connection is handed to ``handle(conn)`` in a thread."""
