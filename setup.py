@@ -46,7 +46,11 @@ setup(
         Extension(
             "newsgrab.extraction._scorefast",
             sources=["src/newsgrab/extraction/_scorefast.c"],
-            depends=["src/newsgrab/extraction/_hintmatch.h"],
+            depends=[
+                "src/newsgrab/extraction/_hintmatch.h",
+                "src/newsgrab/extraction/_scorefast_found.h",
+                "src/newsgrab/extraction/_scorefast_lead.h",
+            ],
             extra_compile_args=["-O2"],
             optional=True,
         ),
