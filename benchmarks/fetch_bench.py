@@ -8,7 +8,10 @@ A server process (asyncio, HTTP/1.1 keep-alive, nothing but the stdlib) serves t
 ``<repo>/../shared/data`` (gunzipped, replicated and marked like ``batch.py``: ``benchkit.Corpus``) as
 ``http://127.0.0.K:PORT/p/I``, on ``--hosts`` loopback addresses (127.0.0.1, 127.0.0.2, ...: a real batch spans
 many sites, and newsgrab limits each host to a few connections), each answer delayed by a latency drawn per page
-from ``--latency`` milliseconds (20-100 by default). Only 127.0.0.0/8 is used.
+from ``--latency`` milliseconds (20-100 by default). Only 127.0.0.0/8 is used. Pages go as they are;
+with ``--encoding gzip`` they go gzip-compressed (level 6, compressed before the clock starts) to clients that
+accept gzip, as news sites send them: fetch then inflates each page in its download loop, and the store keeps
+the server's bytes instead of compressing the page again.
 
 Each round runs, in alternating order:
 
@@ -24,8 +27,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
 import multiprocessing
 import random
+import re
 import socket
 import statistics
 import sys
@@ -41,7 +46,9 @@ def _latency(i: int, lo: float, hi: float) -> float:
     return random.Random(i * 7919 + 1).uniform(lo, hi) / 1000.0
 
 
-async def _serve(hosts: list[str], port: int, corpus: bk.Corpus, lo: float, hi: float, ready) -> None:
+async def _serve(
+    hosts: list[str], port: int, corpus: bk.Corpus, lo: float, hi: float, ready, gzipped: list[bytes] | None
+) -> None:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
@@ -53,14 +60,16 @@ async def _serve(hosts: list[str], port: int, corpus: bk.Corpus, lo: float, hi: 
                 parts = line.split()
                 path = parts[1] if len(parts) >= 2 else "/"
                 close = b"connection: close" in head.lower()
-                body, status = b"not found", "404 Not Found"
+                body, status, coding = b"not found", "404 Not Found", ""
                 if path.startswith("/p/") and path[3:].isdigit() and int(path[3:]) < len(corpus):
                     i = int(path[3:])
                     await asyncio.sleep(_latency(i, lo, hi))
                     body, status = corpus.data(i), "200 OK"
+                    if gzipped is not None and _ACCEPTS_GZIP.search(head):
+                        body, coding = gzipped[i], "Content-Encoding: gzip\r\n"
                 ctype = "text/html" if status.startswith("200") else "text/plain"
                 writer.write(
-                    f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
+                    f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n{coding}"
                     f"{'Connection: close' if close else 'Connection: keep-alive'}\r\n\r\n".encode("latin-1")
                 )
                 writer.write(body)
@@ -77,10 +86,14 @@ async def _serve(hosts: list[str], port: int, corpus: bk.Corpus, lo: float, hi: 
     await asyncio.gather(*(s.serve_forever() for s in servers))
 
 
-def _server_main(hosts: list[str], port: int, pages, n: int, lo: float, hi: float, ready) -> None:
+_ACCEPTS_GZIP = re.compile(rb"(?im)^accept-encoding:[^\r\n]*\bgzip\b")
+
+
+def _server_main(hosts: list[str], port: int, pages, n: int, lo: float, hi: float, ready, encoding: str) -> None:
     corpus = bk.Corpus(pages, n)
+    gzipped = [gzip.compress(corpus.data(i), 6, mtime=0) for i in range(n)] if encoding == "gzip" else None
     try:
-        asyncio.run(_serve(hosts, port, corpus, lo, hi, ready))
+        asyncio.run(_serve(hosts, port, corpus, lo, hi, ready, gzipped))
     except KeyboardInterrupt:
         pass
 
@@ -107,17 +120,20 @@ def free_port(hosts: list[str]) -> int:
 class PageServer:
     """The page server in a child process (so its CPU is not counted as newsgrab's)."""
 
-    def __init__(self, pages, n: int, hosts: int = 8, latency: tuple[float, float] = (20, 100)) -> None:
+    def __init__(
+        self, pages, n: int, hosts: int = 8, latency: tuple[float, float] = (20, 100), encoding: str = "identity"
+    ) -> None:
         self.hosts = [f"127.0.0.{k + 1}" for k in range(max(1, min(hosts, 250)))]
         self.port = free_port(self.hosts)
         self.n = n
         ctx = multiprocessing.get_context("fork")  # before any thread: this process has none yet
         ready = ctx.Event()
         self.proc = ctx.Process(
-            target=_server_main, args=(self.hosts, self.port, pages, n, latency[0], latency[1], ready), daemon=True
+            target=_server_main, args=(self.hosts, self.port, pages, n, latency[0], latency[1], ready, encoding),
+            daemon=True,
         )
         self.proc.start()
-        if not ready.wait(60):
+        if not ready.wait(600):  # gzip-compressing 10,000 pages takes a while
             raise RuntimeError("page server did not start")
 
     def url(self, i: int) -> str:
@@ -166,13 +182,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--latency", default="20-100", help="per-answer delay range in ms (default 20-100)")
     ap.add_argument("--rounds", type=int, default=3, help="rounds (default 3)")
     ap.add_argument("--workers", type=int, default=0, help="--workers for both commands (default 0: one per CPU)")
+    ap.add_argument("--encoding", choices=["identity", "gzip"], default="identity",
+                    help="how the server sends pages to clients that accept gzip (default identity)")
     ap.add_argument("--serve-only", action="store_true", help="run the server until Ctrl-C")
     args = ap.parse_args(argv)
     lo, _, hi = args.latency.partition("-")
     latency = (float(lo), float(hi or lo))
 
     pages = bk.real_pages()
-    server = PageServer(pages, args.pages, args.hosts, latency)
+    server = PageServer(pages, args.pages, args.hosts, latency, args.encoding)
     try:
         with tempfile.TemporaryDirectory(prefix="newsgrab-fetch-") as tmpname:
             tmp = Path(tmpname)
@@ -187,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
             extra = ["--workers", str(args.workers)]
             print(f"fetch: {args.pages} pages ({nbytes / 1e6:.0f} MB, {len(pages)} distinct) from "
                   f"{len(server.hosts)} hosts (127.0.0.1-{len(server.hosts)}:{server.port}), latency "
-                  f"{latency[0]:g}-{latency[1]:g} ms per answer; newsgrab defaults (--workers {args.workers})")
+                  f"{latency[0]:g}-{latency[1]:g} ms per answer, sent {args.encoding}; "
+                  f"newsgrab defaults (--workers {args.workers})")
             print(f"machine: {bk.cpu_info()}; python {sys.version.split()[0]}")
             print(f"\n{'round':<6} {'command':<8} {'seconds':>8} {'pages/s':>8} {'cpu s':>7} {'cores':>6}  statuses")
             rates: dict[str, list[float]] = {"fetch": [], "clean": []}

@@ -79,11 +79,13 @@ class _Zlib:
         self._d: zlib._Decompress | None = None
         self._head = b""  # deflate: the first bytes, kept until we know if there is a zlib header
         self._done = False  # trailing garbage after the last gzip member is ignored, like browsers do
+        self.one_stream = True  # one gzip member or zlib stream, nothing after it (see BodyDecoder.storable)
 
     def _new(self, first: bytes) -> zlib._Decompress:
         if self.coding == "deflate":
             cmf, flg = first[0], first[1]
             wrapped = cmf & 0x0F == 8 and (cmf << 8 | flg) % 31 == 0
+            self.one_stream = wrapped  # raw deflate has no header: zlib.decompress(data, 47) cannot read it
             return zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
         return zlib.decompressobj(32 + zlib.MAX_WBITS)  # gzip, or zlib mislabelled as gzip
 
@@ -106,6 +108,8 @@ class _Zlib:
                 yield out
             if self._d.eof:
                 rest = self._d.unused_data
+                if rest:
+                    self.one_stream = False
                 if self.coding != "deflate" and rest[:2] == b"\x1f\x8b":  # another gzip member
                     self._d = zlib.decompressobj(32 + zlib.MAX_WBITS)
                     data = rest
@@ -262,6 +266,17 @@ class BodyDecoder:
 
     def feed(self, raw: bytes) -> None:
         self._run((raw,), 0)
+
+    @property
+    def storable(self) -> bool:
+        """Whether the body as it came (the bytes fed in) is, by itself, the decoded body compressed in a form
+        the store reads back with ``zlib.decompress(blob, 47)``: one gzip member or zlib stream, nothing
+        before or after it, decoded whole (not truncated). Then fetch hands those bytes to the store, which
+        keeps them instead of compressing the page again. Meaningful once :meth:`finish` has run."""
+        if self.truncated or len(self._stages) != 1:
+            return False
+        stage = self._stages[0]
+        return isinstance(stage, _Zlib) and stage._d is not None and stage._d.eof and stage.one_stream
 
     def finish(self) -> bytes:
         if not self.truncated:

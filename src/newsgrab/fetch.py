@@ -203,7 +203,7 @@ def _ahead_bytes(pending: Iterable[tuple[int, str, Future]], average: float) -> 
         elif not future.cancelled() and future.exception() is None:
             page, _, _, exchanges = future.result()
             if page is not None:
-                total += len(page.data)
+                total += len(page.data) + len(page.compressed or b"")
             for exchange in exchanges:
                 total += len(exchange.body)
     return total
@@ -295,6 +295,7 @@ class _Reply:
     url: httpx.URL
     location: str = ""  # the Location header, as the server sent it
     body: bytes | None = None  # read for 2xx answers only
+    compressed: bytes | None = None  # the body as sent, when it is the body compressed as the store keeps pages
     fetched_at: datetime | None = None
     conditional: bool = False  # we sent If-None-Match / If-Modified-Since
 
@@ -391,6 +392,7 @@ class _Fetcher:
                 fetched_at=reply.fetched_at or utcnow(),
                 etag=reply.headers.get("etag"),
                 last_modified=reply.headers.get("last-modified"),
+                compressed=reply.compressed,
             )
             return page, None, False
         except FetchError as exc:
@@ -510,7 +512,7 @@ class _Fetcher:
                         log = _EXCHANGES.get()
                         raw = bytearray() if log is not None else None
                         if 200 <= response.status_code < 300:
-                            reply.body = await _read_body(response, cap, truncate, raw)
+                            reply.body, reply.compressed = await _read_body(response, cap, truncate, raw)
                         elif raw is not None:
                             await _read_raw(response, raw, ERROR_BODY_MAX)
                         reply.fetched_at = utcnow()
@@ -584,22 +586,33 @@ async def _take_location(response: httpx.Response) -> None:
         del response.headers["location"]
 
 
-async def _read_body(response: httpx.Response, cap: int, truncate: bool, raw: bytearray | None = None) -> bytes:
-    """The body with Content-Encoding undone, under ``cap`` (raw bytes, so httpx's uncapped decoders idle)."""
+async def _read_body(
+    response: httpx.Response, cap: int, truncate: bool, raw: bytearray | None = None
+) -> tuple[bytes, bytes | None]:
+    """The body with Content-Encoding undone, under ``cap`` (raw bytes, so httpx's uncapped decoders idle),
+    and the body as it came when that is the page compressed as the store keeps pages (one gzip member or
+    zlib stream: ``BodyDecoder.storable``), else None. Most news sites send gzip: the store then keeps their
+    bytes instead of compressing the page again (zlib level 1 on a 180 KB page: ~1.3 ms, a third of an
+    extraction)."""
     length = response.headers.get("content-length", "").strip()
     if not truncate and length.isdigit() and int(length) > cap:
         raise FetchError(f"larger than {format_size(cap)}")  # refuse before reading a byte
+    encoding = response.headers.get("content-encoding")
+    sent: list[bytes] | None = [] if encoding and not truncate else None
     try:
-        decoder = BodyDecoder(response.headers.get("content-encoding"), cap, truncate=truncate)
+        decoder = BodyDecoder(encoding, cap, truncate=truncate)
         async for chunk in response.aiter_raw():
             if raw is not None:
                 raw += chunk  # the body as it came, for WARC
+            if sent is not None:
+                sent.append(chunk)
             decoder.feed(chunk)
             if decoder.truncated:
                 break
-        return decoder.finish()
+        body = decoder.finish()
     except BodyError as exc:
         raise FetchError(str(exc)) from None
+    return body, (b"".join(sent) if sent is not None and decoder.storable else None)
 
 
 async def _read_raw(response: httpx.Response, raw: bytearray, limit: int) -> None:

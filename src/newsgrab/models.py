@@ -63,3 +63,6 @@ class Page:
     fetched_at: datetime = field(default_factory=utcnow)
     etag: str | None = None
     last_modified: str | None = None
+    # The body as the server compressed it (one gzip member or zlib stream), when that alone decompresses to
+    # ``data``: the store keeps these bytes instead of compressing the page again. Set by fetch only.
+    compressed: bytes | None = None

@@ -110,7 +110,8 @@ def _short(exc: BaseException, limit: int = 200) -> str:
 
 
 def _extract_task(
-    data: bytes, url: str | None, content_type: str | None, fetched_at: Any, save: tuple | None = None
+    data: bytes, url: str | None, content_type: str | None, fetched_at: Any, save: tuple | None = None,
+    compressed: bytes | None = None,
 ) -> tuple[str, Any]:
     """Extract one page; never raises, so nothing odd has to be pickled back from a worker process.
 
@@ -136,7 +137,7 @@ def _extract_task(
         from .store import prepare_save
 
         input_, etag, last_modified = save
-        page = Page(data, input_, url, content_type, fetched_at, etag, last_modified)
+        page = Page(data, input_, url, content_type, fetched_at, etag, last_modified, compressed)
         return "ok", (article, prepare_save(article, page))
     except Exception:
         return "ok", (article, None)
@@ -311,7 +312,7 @@ def _resolve(job: _Job, result: tuple[str, Any] | None) -> _Done:
         if isinstance(value, tuple):  # (article, prepared row): see _extract_task
             if value[1] is not None and job.page is not None:
                 # The row holds the page, compressed: the bytes need not wait in memory for the commit.
-                job.page = dataclasses.replace(job.page, data=b"")
+                job.page = dataclasses.replace(job.page, data=b"", compressed=None)
             return _Done(job, article=value[0], row=value[1])
         return _Done(job, article=value)
     status = "no-content" if kind == "no-content" else "failed"
@@ -358,7 +359,10 @@ class _Extractors:
                 self.disabled = True
                 return None
         try:
-            return self.pool.submit(_extract_task, page.data, page.url, page.content_type, page.fetched_at, save)
+            return self.pool.submit(
+                _extract_task, page.data, page.url, page.content_type, page.fetched_at, save,
+                page.compressed if save is not None else None,
+            )
         except (futures.BrokenExecutor, RuntimeError):
             self.broken()
             return self.submit(page, save) if not self.disabled else None
@@ -403,6 +407,11 @@ class _Extractors:
         if self.pool is not None:
             self.pool.shutdown(wait=False, cancel_futures=True)
             self.pool = None
+
+
+def _weight(page: Page) -> int:
+    """What a page in the extraction window holds in memory."""
+    return len(page.data) + len(page.compressed or b"")
 
 
 def _overdue(head: _Entry, ex: _Extractors, limit: float) -> bool:
@@ -452,7 +461,7 @@ def _extract_stream(source: Any, workers: int, prepare: bool = False, page_timeo
                 entry = _Entry(job)
                 if job.page is not None and job.outcome is None:
                     ex.pages += 1
-                    window_bytes += len(job.page.data)
+                    window_bytes += _weight(job.page)
                     page = job.page
                     if prepare and job.target_id is None and job.refresh_id is None:
                         entry.save = (page.input, page.etag, page.last_modified)
@@ -487,7 +496,7 @@ def _extract_stream(source: Any, workers: int, prepare: bool = False, page_timeo
                     # batch goes on without it. Killing the process is the only way to stop C code.
                     ex.broken(killed=True)
                     ex.resubmit(window, skip=head)
-                    window_bytes -= len(head.job.page.data)  # type: ignore[union-attr]
+                    window_bytes -= _weight(head.job.page)  # type: ignore[arg-type]
                     window.popleft()
                     yield _resolve(head.job, ("error", f"extraction took over {page_timeout:g} s: page given up"))
                     continue
@@ -496,7 +505,9 @@ def _extract_stream(source: Any, workers: int, prepare: bool = False, page_timeo
             if head.job.outcome is None and head.job.page is not None:
                 page = head.job.page
                 if head.future is None:
-                    result = _extract_task(page.data, page.url, page.content_type, page.fetched_at, head.save)
+                    result = _extract_task(
+                        page.data, page.url, page.content_type, page.fetched_at, head.save, page.compressed
+                    )
                 else:
                     try:
                         result = head.future.result()
@@ -517,7 +528,7 @@ def _extract_stream(source: Any, workers: int, prepare: bool = False, page_timeo
                             continue
                     except futures.CancelledError:
                         result = ("error", "internal error: extraction was cancelled")
-                window_bytes -= len(page.data)
+                window_bytes -= _weight(page)
             window.popleft()
             yield _resolve(head.job, result)
     finally:

@@ -43,6 +43,7 @@ from .errors import StoreCorruptError, StoreError, StoreFullError, StoreLockedEr
 from .models import Article, Page, utcnow
 from .storeschema import MIGRATIONS, SCHEMA_VERSION
 from .storetext import (  # noqa: F401  (_CJK_RUN, _fts_query: imported from here by tests and benchmarks)
+    RAW_WBITS,
     _CJK_RUN,
     _fts_query,
     _index_text,
@@ -242,7 +243,7 @@ class Store:
         say); then only the SQL is left to do here."""
         pairs = list(pairs)
         todo = [p for p in pairs if len(p) < 3 or p[2] is None]
-        big = [p[1].data for p in todo if p[1].data and len(p[1].data) >= _PARALLEL_BYTES]
+        big = [p[1].data for p in todo if p[1].data and len(p[1].data) >= _PARALLEL_BYTES and p[1].compressed is None]
         zipped: dict[int, Any] = {}  # id(page data) -> Future of its compressed bytes
         if len(big) >= 2 and (os.cpu_count() or 1) > 1:
             if self._pool is None:
@@ -417,7 +418,7 @@ class Store:
             raise KeyError(id)
         blob, size, input_, url, content_type, fetched_at, etag, last_modified = row
         try:
-            data = zlib.decompress(blob)
+            data = zlib.decompress(blob, RAW_WBITS)
         except zlib.error as e:
             raise StoreCorruptError(f"{self.path}: raw page of article {id} is damaged ({e})") from e
         if len(data) != size:

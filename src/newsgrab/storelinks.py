@@ -30,7 +30,7 @@ from datetime import datetime
 
 from . import reposts
 from .models import Article, Page, utcnow
-from .storetext import _index_text, _now, _parse_dt
+from .storetext import RAW_WBITS, _index_text, _now, _parse_dt
 
 __all__ = [
     "SCHEMA_V2", "SCHEMA_V4", "upgrade_v2", "index_sketch", "merge_recent_keys", "insert_sketches", "replace_page", "copies", "history", "Revision",
@@ -198,7 +198,7 @@ def history(conn: sqlite3.Connection, article_id: int) -> list[Revision]:
         page = None
         if data is not None:
             try:
-                raw = zlib.decompress(data)
+                raw = zlib.decompress(data, RAW_WBITS)
             except zlib.error:
                 raw = None
             if raw is not None and len(raw) == size:

@@ -124,5 +124,9 @@ MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
     # 4: search re-indexed with CJK character by character (storetext.py says why); new band keys staged in
     # repost_keys_recent (storelinks.py says why).
     [*storelinks.SCHEMA_V4, upgrade_v4],
+    # 5: no table changes. A raw page may now be the gzip member the server sent (storetext.RAW_WBITS reads it
+    # and the zlib streams of earlier versions alike); the version number keeps older newsgrab, which reads
+    # zlib only, from calling those pages damaged.
+    [],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -28,7 +28,12 @@ from .hanzi import to_simplified
 from .models import utcnow
 from .native import pure_python
 
-__all__ = ["normalize_url", "content_hash"]
+__all__ = ["normalize_url", "content_hash", "RAW_WBITS"]
+
+# raw_pages.data (and page_history.data) is a zlib stream compressed here, or, since schema 5, the gzip member a
+# server sent the page as (fetch keeps it when it decompresses to exactly the page): zlib reads both with
+# wbits 32 + 15, which tells them apart by their headers.
+RAW_WBITS = 32 + 15
 
 
 def normalize_url(url: str | None) -> str | None:

@@ -93,7 +93,10 @@ def _prepare(article: Article, page: Page, compressed: Future[bytes] | None = No
         fts=(_index_text(article.title), _index_folded(folded)),
         sketch=reposts.sketch_normalized(folded.casefold()),  # == reposts.sketch(text)
     )
-    blob = compressed.result() if compressed is not None else zlib.compress(data, _ZLIB_LEVEL)
+    if page.compressed is not None and data:
+        blob = page.compressed  # the server's own gzip (fetch checked it decompresses to exactly ``data``)
+    else:
+        blob = compressed.result() if compressed is not None else zlib.compress(data, _ZLIB_LEVEL)
     row.raw = (blob, len(data), page.url, page.content_type, _iso(page.fetched_at), page.etag, page.last_modified,
                _storable(page.input or ""))
     return row
