@@ -101,3 +101,34 @@ def test_a_truncated_body_is_never_storable():
     decoder.feed(gzip.compress(b"x" * 10000))
     decoder.finish()
     assert decoder.truncated and not decoder.storable
+
+
+# --- gzip pages left compressed by fetch and inflated where they are extracted ---------------------------------
+def test_a_gzip_page_is_inflated_where_it_is_extracted_and_fails_there_as_fetch_would(tmp_path):
+    import dataclasses
+
+    from newsgrab.fetch import fetch_pages
+
+    settings = dataclasses.replace(FAST, max_bytes=1 << 20)
+    good = english_page("Sea wall", seed="good").encode()
+    bomb = gzip.compress(b"<html><body><p>" + b"a" * (3 << 20) + b"</p></body></html>")  # 3 MiB, cap 1 MiB
+    png = gzip.compress(b"\x89PNG\r\n\x1a\n" + bytes(5000))
+    corrupt = gzip.compress(english_page("Broken", seed="x").encode())[:-300] + b"\xff" * 300
+    with ScriptedServer() as srv:
+        srv.route("/good", Reply(body=good, encoding="gzip"))
+        for path, body in (("/bomb", bomb), ("/png", png), ("/corrupt", corrupt)):  # already gzip-compressed
+            srv.route(path, Reply(body=body, headers={"Content-Encoding": "gzip"}))
+        urls = [srv.url(p) for p in ("/good", "/bomb", "/png", "/corrupt")]
+        # fetch_pages hands the pipeline the page as sent ...
+        (deferred,) = fetch_pages(urls[:1], settings, defer_gzip=True)
+        assert deferred.page.data == b"" and deferred.page.compressed == _encode(good, "gzip")
+        (plain,) = fetch_pages(urls[:1], settings)  # ... and everyone else the page itself
+        assert plain.page.data == good
+        with Store.open(tmp_path / "s.db") as store:
+            outcomes = list(fetch_urls(urls, settings, store))
+            assert outcomes[0].status == "saved" and store.raw_page(outcomes[0].id).data == good
+    assert [(o.status, o.error) for o in outcomes[1:]] == [
+        ("failed", "larger than 1 MiB"),
+        ("failed", "not an HTML page (png)"),  # sniffed in the download loop, from the first inflated bytes
+        ("failed", "corrupt gzip data"),
+    ]

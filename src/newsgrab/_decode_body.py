@@ -19,6 +19,8 @@ __all__ = [
     "BodyError",
     "BodyTooLarge",
     "BodyDecoder",
+    "inflate_gzip",
+    "gzip_head",
     "accept_encoding",
     "format_size",
     "sniff_binary",
@@ -285,6 +287,28 @@ class BodyDecoder:
         data = self._buf.getvalue()
         self._buf = io.BytesIO()
         return data
+
+
+def inflate_gzip(blob: bytes, cap: int) -> tuple[bytes, bool]:
+    """A gzip body (as fetch left it for the extraction worker): the page, under ``cap``, and whether ``blob``
+    alone is the page compressed as the store keeps pages (:attr:`BodyDecoder.storable`). Raises
+    :class:`BodyTooLarge` / :class:`BodyError` as fetch would have."""
+    decoder = BodyDecoder("gzip", cap)
+    decoder.feed(blob)
+    data = decoder.finish()
+    return data, decoder.storable
+
+
+SNIFF_BYTES = 2048  # more than the sniffing below reads (WHATWG's 1445)
+
+
+def gzip_head(blob: bytes) -> bytes:
+    """The first :data:`SNIFF_BYTES` of what a gzip (or zlib) body inflates to, for sniffing; BodyError if it
+    does not start as one."""
+    try:
+        return zlib.decompressobj(32 + zlib.MAX_WBITS).decompress(blob, SNIFF_BYTES)
+    except zlib.error as exc:
+        raise BodyError("corrupt gzip data") from exc
 
 
 # --- sniffing ------------------------------------------------------------------------------------------

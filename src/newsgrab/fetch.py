@@ -49,7 +49,7 @@ if importlib.util.find_spec("sniffio") is None:
     # asyncio, which is what runs it here.
     sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
-from ._decode_body import BodyDecoder, BodyError, accept_encoding, format_size, not_a_page_reason
+from ._decode_body import BodyDecoder, BodyError, accept_encoding, format_size, gzip_head, not_a_page_reason
 from .config import Settings
 from .errors import FetchError
 from .fetchnet import PerOrigin
@@ -139,12 +139,16 @@ def fetch_pages(
     conditional: dict[str, tuple[str | None, str | None]] | None = None,
     record: bool = False,
     any_body: bool = False,
+    defer_gzip: bool = False,
 ) -> Iterator[FetchResult]:
     """Download ``urls`` concurrently; yield one :class:`FetchResult` per URL, in input order.
 
     ``record``: each result carries the :class:`Exchange` list of what was sent and received for it
     (redirect hops, retries, and robots.txt the first time its host is asked), for ``fetch --warc``.
     ``any_body``: accept bodies that are not web pages (feeds, gzipped sitemaps): no "not an HTML page".
+    ``defer_gzip``: a page sent with ``Content-Encoding: gzip`` comes back still compressed, as
+    ``Page(data=b"", compressed=<the body as sent>)``, sniffed from its first inflated bytes only: the pipeline
+    inflates it (under the size cap) in the process that extracts it, not in this download loop.
 
     ``conditional`` maps a URL to the ``(etag, last_modified)`` of the copy already stored; those are sent
     as If-None-Match / If-Modified-Since and a 304 answer yields ``not_modified=True`` with no page.
@@ -152,7 +156,7 @@ def fetch_pages(
     Nothing starts until the first result is asked for.  Closing the iterator early (``close()``, ``break``
     in a ``for`` loop, garbage collection) cancels the downloads still running and stops the thread.
     """
-    runner = _Runner(settings, conditional or {}, record=record, any_body=any_body)
+    runner = _Runner(settings, conditional or {}, record=record, any_body=any_body, defer_gzip=defer_gzip)
     concurrency = max(1, settings.concurrency)
     window = concurrency * LOOKAHEAD_FACTOR
     pending: deque[tuple[int, str, Future]] = deque()
@@ -185,7 +189,8 @@ def fetch_pages(
             page, error, not_modified, exchanges = future.result()
             if page is not None:
                 taken += 1
-                average += (len(page.data) - average) / min(taken + 1, 100)
+                size = len(page.data) + len(page.compressed or b"")  # (a deferred gzip page: compressed only)
+                average += (size - average) / min(taken + 1, 100)
             yield FetchResult(i, url, page, error, not_modified, exchanges)
     finally:
         for _, _, future in pending:
@@ -227,12 +232,13 @@ class _Runner:
 
     def __init__(
         self, settings: Settings, conditional: dict[str, tuple[str | None, str | None]], *, record: bool = False,
-        any_body: bool = False,
+        any_body: bool = False, defer_gzip: bool = False,
     ) -> None:
         self.settings = settings
         self.conditional = conditional
         self.record = record
         self.any_body = any_body
+        self.defer_gzip = defer_gzip
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self._run, name="newsgrab-fetch", daemon=True)
         self.fetcher: _Fetcher | None = None
@@ -248,7 +254,7 @@ class _Runner:
 
     async def _make_fetcher(self) -> _Fetcher:
         fetcher = _Fetcher(self.settings, self.conditional)  # the client must be made inside its loop
-        fetcher.record, fetcher.any_body = self.record, self.any_body
+        fetcher.record, fetcher.any_body, fetcher.defer_gzip = self.record, self.any_body, self.defer_gzip
         return fetcher
 
     def start(self) -> None:
@@ -352,6 +358,7 @@ class _Fetcher:
         self.robots: dict[tuple[str, str, int | None], asyncio.Future] = {}
         self.record = False  # keep an Exchange per request (fetch --warc)
         self.any_body = False  # accept bodies that are not pages (feeds, sitemaps)
+        self.defer_gzip = False  # leave gzip pages compressed for the pipeline (fetch_pages' defer_gzip)
 
     async def fetch_logged(self, text: str) -> tuple[Page | None, FetchError | None, bool, tuple[Exchange, ...]]:
         """:meth:`fetch_one` plus the exchanges it made when recording. The list lives in this task's
@@ -379,9 +386,11 @@ class _Fetcher:
                 raise FetchError(f"HTTP {reply.status}")
             body = reply.body or b""
             content_type = reply.headers.get("content-type")
-            if not body:
+            deferred = not body and reply.compressed is not None  # a gzip page left for the pipeline to inflate
+            head = _inflated_head(reply.compressed) if deferred else body
+            if not head:
                 raise FetchError(f"empty response (HTTP {reply.status})")
-            reason = None if self.any_body else not_a_page_reason(body, content_type)
+            reason = None if self.any_body else not_a_page_reason(head, content_type)
             if reason:
                 raise FetchError(f"not an HTML page ({reason})")
             page = Page(
@@ -512,7 +521,8 @@ class _Fetcher:
                         log = _EXCHANGES.get()
                         raw = bytearray() if log is not None else None
                         if 200 <= response.status_code < 300:
-                            reply.body, reply.compressed = await _read_body(response, cap, truncate, raw)
+                            defer = self.defer_gzip and not self.any_body and not truncate
+                            reply.body, reply.compressed = await _read_body(response, cap, truncate, raw, defer)
                         elif raw is not None:
                             await _read_raw(response, raw, ERROR_BODY_MAX)
                         reply.fetched_at = utcnow()
@@ -586,8 +596,15 @@ async def _take_location(response: httpx.Response) -> None:
         del response.headers["location"]
 
 
+def _inflated_head(blob: bytes) -> bytes:
+    try:
+        return gzip_head(blob)
+    except BodyError as exc:
+        raise FetchError(str(exc)) from None
+
+
 async def _read_body(
-    response: httpx.Response, cap: int, truncate: bool, raw: bytearray | None = None
+    response: httpx.Response, cap: int, truncate: bool, raw: bytearray | None = None, defer: bool = False
 ) -> tuple[bytes, bytes | None]:
     """The body with Content-Encoding undone, under ``cap`` (raw bytes, so httpx's uncapped decoders idle),
     and the body as it came when that is the page compressed as the store keeps pages (one gzip member or
@@ -598,6 +615,18 @@ async def _read_body(
     if not truncate and length.isdigit() and int(length) > cap:
         raise FetchError(f"larger than {format_size(cap)}")  # refuse before reading a byte
     encoding = response.headers.get("content-encoding")
+    if defer and (encoding or "").strip().lower() in ("gzip", "x-gzip"):
+        # Left compressed (fetch_pages' defer_gzip): read as sent, capped at the cap (a gzip body is smaller
+        # than the page); the cap on the page itself is applied where it is inflated.
+        sent_size, chunks = 0, []
+        async for chunk in response.aiter_raw():
+            if raw is not None:
+                raw += chunk
+            sent_size += len(chunk)
+            if sent_size > cap:
+                raise FetchError(f"larger than {format_size(cap)}")
+            chunks.append(chunk)
+        return b"", b"".join(chunks)
     sent: list[bytes] | None = [] if encoding and not truncate else None
     try:
         decoder = BodyDecoder(encoding, cap, truncate=truncate)

@@ -64,5 +64,7 @@ class Page:
     etag: str | None = None
     last_modified: str | None = None
     # The body as the server compressed it (one gzip member or zlib stream), when that alone decompresses to
-    # ``data``: the store keeps these bytes instead of compressing the page again. Set by fetch only.
+    # ``data``: the store keeps these bytes instead of compressing the page again. Set by fetch only. With
+    # ``data`` empty, a gzip page fetch left compressed for the pipeline to inflate where it is extracted
+    # (``fetch_pages(defer_gzip=True)``; it may then also be two members, which the store recompresses).
     compressed: bytes | None = None

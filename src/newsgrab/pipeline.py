@@ -111,7 +111,7 @@ def _short(exc: BaseException, limit: int = 200) -> str:
 
 def _extract_task(
     data: bytes, url: str | None, content_type: str | None, fetched_at: Any, save: tuple | None = None,
-    compressed: bytes | None = None,
+    compressed: bytes | None = None, cap: int = 0,
 ) -> tuple[str, Any]:
     """Extract one page; never raises, so nothing odd has to be pickled back from a worker process.
 
@@ -119,7 +119,21 @@ def _extract_task(
     page's ``(input, etag, last_modified)``: the article is going to be stored) the store's CPU work is done
     here too, where it runs in parallel, and the result is ``("ok", (Article, row))`` with the row of
     :func:`newsgrab.store.prepare_save` (None if that failed: the store then tries again and reports it).
+
+    ``compressed`` without ``data``: a gzip page fetch left compressed (``fetch_pages(defer_gzip=True)``), inflated
+    here under ``cap`` bytes, where it is extracted, and kept as sent when it alone is the page compressed.
     """
+    if not data and compressed is not None:
+        from ._decode_body import BodyError, inflate_gzip
+
+        try:
+            data, storable = inflate_gzip(compressed, cap or Settings().max_bytes)
+        except BodyError as e:
+            return "error", str(e)
+        if not data:
+            return "error", "empty response"
+        if not storable:
+            compressed = None  # two members, junk after it: the store compresses the page itself
     try:
         from .extraction import extract
 
@@ -327,8 +341,9 @@ class _Extractors:
     /dev/shm, a sandbox, a ``__main__`` that cannot be re-imported) and extraction goes on in-process.
     """
 
-    def __init__(self, workers: int, wake: threading.Event | None = None) -> None:
+    def __init__(self, workers: int, wake: threading.Event | None = None, cap: int = 0) -> None:
         self.workers = workers
+        self.cap = cap  # Settings.max_bytes: the most a page fetch left compressed may inflate to
         self.wake = wake  # set when a result is in (see _extract_stream)
         self.disabled = workers <= 1
         self.pool: Any = None  # a newsgrab.workers.Workers
@@ -359,9 +374,10 @@ class _Extractors:
                 self.disabled = True
                 return None
         try:
+            # The compressed page goes along when it is to be stored, or when it is the page (not inflated yet).
+            compressed = page.compressed if save is not None or not page.data else None
             return self.pool.submit(
-                _extract_task, page.data, page.url, page.content_type, page.fetched_at, save,
-                page.compressed if save is not None else None,
+                _extract_task, page.data, page.url, page.content_type, page.fetched_at, save, compressed, self.cap
             )
         except (futures.BrokenExecutor, RuntimeError):
             self.broken()
@@ -424,7 +440,9 @@ def _overdue(head: _Entry, ex: _Extractors, limit: float) -> bool:
     return started is not None and time.monotonic() - started > limit
 
 
-def _extract_stream(source: Any, workers: int, prepare: bool = False, page_timeout: float = 0) -> Iterator[Any]:
+def _extract_stream(
+    source: Any, workers: int, prepare: bool = False, page_timeout: float = 0, cap: int = 0
+) -> Iterator[Any]:
     """Yield a :class:`_Done` per job in input order, and :data:`_WAIT` before (and during) any wait.
 
     ``prepare``: articles are going to be saved (not updated): their store rows are made by the workers.
@@ -439,7 +457,7 @@ def _extract_stream(source: Any, workers: int, prepare: bool = False, page_timeo
     # the wait for the head page also ends when the next input comes (fetch: a download that finishes),
     # so the workers are not left without pages while the head is still being extracted.
     wake: threading.Event | None = getattr(source, "wake", None)
-    ex = _Extractors(workers, wake)
+    ex = _Extractors(workers, wake, cap)
 
     try:
         while True:
@@ -506,7 +524,7 @@ def _extract_stream(source: Any, workers: int, prepare: bool = False, page_timeo
                 page = head.job.page
                 if head.future is None:
                     result = _extract_task(
-                        page.data, page.url, page.content_type, page.fetched_at, head.save, page.compressed
+                        page.data, page.url, page.content_type, page.fetched_at, head.save, page.compressed, ex.cap
                     )
                 else:
                     try:
@@ -675,7 +693,10 @@ def _save_stream(items: Iterator[Any], store: Any) -> Iterator[Outcome]:
 def _run(source: Any, settings: Settings, store: Any) -> Iterator[Outcome]:
     try:
         yield from _save_stream(
-            _extract_stream(source, _worker_count(settings), store is not None, settings.page_timeout), store
+            _extract_stream(
+                source, _worker_count(settings), store is not None, settings.page_timeout, settings.max_bytes
+            ),
+            store,
         )
     finally:
         source.close()
@@ -750,7 +771,12 @@ def fetch_urls(
 
     def jobs() -> Iterator[_Job]:
         results = iter(
-            fetch.fetch_pages(to_fetch, settings, conditional=conditional or None, record=warc is not None)
+            fetch.fetch_pages(
+                to_fetch, settings, conditional=conditional or None, record=warc is not None,
+                # gzip pages are inflated where they are extracted (not in the download loop, which shares
+                # this process with the writer), except for a refresh: its save needs the page here.
+                defer_gzip=not refresh,
+            )
             if to_fetch else ()
         )
         try:

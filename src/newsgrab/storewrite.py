@@ -82,6 +82,12 @@ def _prepare(article: Article, page: Page, compressed: Future[bytes] | None = No
     """The CPU work of a save (compression, hashing, index text, sketch), done outside the transaction.
     ``compressed``: the page's bytes are being compressed in a thread (save_many), taken last."""
     data = page.data or b""
+    kept = page.compressed
+    if not data and kept is not None:  # a gzip page fetch left compressed (pipeline only): inflate it here
+        from ._decode_body import inflate_gzip
+
+        data, storable = inflate_gzip(kept, 1 << 62)  # it was inflated under the cap once already
+        kept = kept if storable else None
     article = _valid_article(article)
     text = _nfkc(article.text or "")  # once, for the hash, the index and the sketch
     folded = to_simplified(text)  # once too (OpenCC): the index and the sketch both compare Simplified text
@@ -93,8 +99,8 @@ def _prepare(article: Article, page: Page, compressed: Future[bytes] | None = No
         fts=(_index_text(article.title), _index_folded(folded)),
         sketch=reposts.sketch_normalized(folded.casefold()),  # == reposts.sketch(text)
     )
-    if page.compressed is not None and data:
-        blob = page.compressed  # the server's own gzip (fetch checked it decompresses to exactly ``data``)
+    if kept is not None and data:
+        blob = kept  # the server's own gzip (checked to decompress, alone, to exactly ``data``)
     else:
         blob = compressed.result() if compressed is not None else zlib.compress(data, _ZLIB_LEVEL)
     row.raw = (blob, len(data), page.url, page.content_type, _iso(page.fetched_at), page.etag, page.last_modified,
