@@ -23,6 +23,8 @@ How the work is spread, and why:
   :data:`IDLE_FLUSH` — so batching never holds an outcome back long while nothing else is happening.
 * The store's own CPU work for a save (compressing the raw page, hashing, the search-index text, the repost
   sketch: ``store.prepare_save``) is done by the extraction workers too, so the one writer only runs SQL.
+  So is inflating a page a server sent gzip-compressed (``fetch_pages(defer_gzip=True)``): this process only
+  moves its compressed bytes, and the store keeps them as sent when they alone are the page.
 """
 
 from __future__ import annotations
