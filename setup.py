@@ -13,53 +13,33 @@ renderer, scoring.py its Python scoring, the store reposts.sketch_python, storet
 
 from setuptools import Extension, setup
 
+
+def optional_c(module: str, *headers: str) -> Extension:
+    """The C part ``newsgrab.<module>`` built from ``src/newsgrab/<module>.c`` (and rebuilt when one of the
+    headers it includes, beside it, changes); the build goes on without it when it cannot be compiled."""
+    path = "src/newsgrab/" + module.replace(".", "/")
+    folder = path.rsplit("/", 1)[0]
+    return Extension(
+        "newsgrab." + module,
+        sources=[path + ".c"],
+        depends=[f"{folder}/{h}" for h in headers],
+        extra_compile_args=["-O2"],
+        optional=True,
+    )
+
+
 setup(
     ext_modules=[
-        Extension(
-            "newsgrab.extraction._lightcopy",
-            sources=["src/newsgrab/extraction/_lightcopy.c"],
-            extra_compile_args=["-O2"],
-            optional=True,
-        ),
+        optional_c("extraction._lightcopy", "_slots.h"),
         # Tags with thousands of attributes, found before lexbor spends minutes on them (guard.py).
-        Extension(
-            "newsgrab.extraction._tagscan",
-            sources=["src/newsgrab/extraction/_tagscan.c"],
-            extra_compile_args=["-O2"],
-            optional=True,
-        ),
+        optional_c("extraction._tagscan"),
         # Script counts and stop words for language detection (language.py checks it against its patterns).
-        Extension(
-            "newsgrab._scripts",
-            sources=["src/newsgrab/_scripts.c"],
-            extra_compile_args=["-O2"],
-            optional=True,
-        ),
+        optional_c("_scripts"),
         # The article's blocks from the light tree (render.py checks it against its Python renderer).
-        Extension(
-            "newsgrab.extraction._render",
-            sources=["src/newsgrab/extraction/_render.c"],
-            extra_compile_args=["-O2"],
-            optional=True,
-        ),
+        optional_c("extraction._render", "_slots.h"),
         # Scoring's hot paths and the class/id hint patterns (scoring.py checks it against its Python code).
-        Extension(
-            "newsgrab.extraction._scorefast",
-            sources=["src/newsgrab/extraction/_scorefast.c"],
-            depends=[
-                "src/newsgrab/extraction/_hintmatch.h",
-                "src/newsgrab/extraction/_scorefast_found.h",
-                "src/newsgrab/extraction/_scorefast_lead.h",
-            ],
-            extra_compile_args=["-O2"],
-            optional=True,
-        ),
+        optional_c("extraction._scorefast", "_slots.h", "_hintmatch.h", "_scorefast_found.h", "_scorefast_lead.h"),
         # The store's per-article text work (reposts.py, storetext.py say when it is trusted).
-        Extension(
-            "newsgrab._storefast",
-            sources=["src/newsgrab/_storefast.c"],
-            extra_compile_args=["-O2"],
-            optional=True,
-        ),
+        optional_c("_storefast"),
     ]
 )

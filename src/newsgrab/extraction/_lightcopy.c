@@ -19,6 +19,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
+#include "_slots.h"
 #include <dlfcn.h>
 #include <stdint.h>
 #include <string.h>
@@ -856,20 +857,6 @@ static PyObject *py_release(PyObject *self, PyObject *root)
     if (!El_type || !PyObject_TypeCheck(root, El_type)) { PyErr_SetString(PyExc_TypeError, "release() takes an El"); return NULL; }
     if (release(root, 0) < 0) return NULL;
     Py_RETURN_NONE;
-}
-
-static Py_ssize_t slot_offset(PyObject *cls, const char *name)
-{
-    PyObject *d = PyObject_GetAttrString(cls, name);
-    if (!d) return -1;
-    if (!PyObject_TypeCheck(d, &PyMemberDescr_Type)) {
-        Py_DECREF(d);
-        PyErr_Format(PyExc_TypeError, "El.%s is not a slot", name);
-        return -1;
-    }
-    Py_ssize_t off = ((PyMemberDescrObject *)d)->d_member->offset;
-    Py_DECREF(d);
-    return off;
 }
 
 #define LOOKUP(var, type, sym) \

@@ -19,6 +19,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
+#include "_slots.h"
 #include <string.h>
 
 #define BAIL (-2)          /* not an error: "let the Python renderer do this page" */
@@ -696,20 +697,6 @@ static PyObject *py_render_blocks(PyObject *self, PyObject *args)
         return NULL;
     }
     return r.blocks;
-}
-
-static Py_ssize_t slot_offset(PyObject *cls, const char *name)
-{
-    PyObject *d = PyObject_GetAttrString(cls, name);
-    if (!d) return -1;
-    if (!PyObject_TypeCheck(d, &PyMemberDescr_Type) || ((PyMemberDescrObject *)d)->d_member->type != T_OBJECT_EX) {
-        Py_DECREF(d);
-        PyErr_Format(PyExc_TypeError, "%s is not an object slot", name);
-        return -1;
-    }
-    Py_ssize_t off = ((PyMemberDescrObject *)d)->d_member->offset;
-    Py_DECREF(d);
-    return off;
 }
 
 static void set_ref(PyObject **var, PyObject *v) { Py_INCREF(v); Py_XSETREF(*var, v); }

@@ -30,6 +30,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
+#include "_slots.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -537,20 +538,6 @@ static PyObject *py_compiled(PyObject *self, PyObject *arg)
 }
 
 /* ---- init ----------------------------------------------------------------------------------------- */
-
-static Py_ssize_t slot_offset(PyObject *cls, const char *name)
-{
-    PyObject *d = PyObject_GetAttrString(cls, name);
-    if (!d) return -1;
-    if (!PyObject_TypeCheck(d, &PyMemberDescr_Type) || ((PyMemberDescrObject *)d)->d_member->type != T_OBJECT_EX) {
-        Py_DECREF(d);
-        PyErr_Format(PyExc_TypeError, "El.%s is not a slot", name);
-        return -1;
-    }
-    Py_ssize_t off = ((PyMemberDescrObject *)d)->d_member->offset;
-    Py_DECREF(d);
-    return off;
-}
 
 static PyObject *py_init(PyObject *self, PyObject *args)
 {
