@@ -20,10 +20,13 @@ def default_store_path(environ: dict[str, str] | None = None) -> Path:
     return Path(base).expanduser() / "newsgrab" / "newsgrab.db"
 
 
+MAX_BYTES = 10 * MiB  # the default cap on a page body, after decompression (Settings.max_bytes)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     timeout: float = 30.0  # seconds for a whole request, connect to last byte
-    max_bytes: int = 10 * MiB  # cap on a page body, after decompression
+    max_bytes: int = MAX_BYTES  # cap on a page body, after decompression
     # Downloads in flight in all (per_host keeps each site to a few). 16 capped a batch at 16 / latency pages a
     # second (266/s at 60 ms, 53/s at 300 ms), too close to or below what two cores extract (~170/s): fetch then
     # waited on the network. Politeness is per_host's job; 32 sockets are nothing for this machine.

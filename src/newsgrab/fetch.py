@@ -618,34 +618,33 @@ async def _read_body(
     if defer and (encoding or "").strip().lower() in ("gzip", "x-gzip"):
         # Left compressed (fetch_pages' defer_gzip): read as sent, capped at the cap (a gzip body is smaller
         # than the page); the cap on the page itself is applied where it is inflated.
-        sent_size, chunks = 0, []
-        async for chunk in response.aiter_raw():
-            if raw is not None:
-                raw += chunk
-            sent_size += len(chunk)
-            if sent_size > cap:
-                raise FetchError(f"larger than {format_size(cap)}")
-            chunks.append(chunk)
-        return b"", b"".join(chunks)
-    sent: list[bytes] | None = [] if encoding and not truncate else None
+        sent = bytearray()
+        await _read_raw(response, sent, cap)
+        if raw is not None:
+            raw += sent  # the body as it came, for WARC
+        if len(sent) > cap:
+            raise FetchError(f"larger than {format_size(cap)}")
+        return b"", bytes(sent)
+    chunks: list[bytes] | None = [] if encoding and not truncate else None
     try:
         decoder = BodyDecoder(encoding, cap, truncate=truncate)
         async for chunk in response.aiter_raw():
             if raw is not None:
                 raw += chunk  # the body as it came, for WARC
-            if sent is not None:
-                sent.append(chunk)
+            if chunks is not None:
+                chunks.append(chunk)
             decoder.feed(chunk)
             if decoder.truncated:
                 break
         body = decoder.finish()
     except BodyError as exc:
         raise FetchError(str(exc)) from None
-    return body, (b"".join(sent) if sent is not None and decoder.storable else None)
+    return body, (b"".join(chunks) if chunks is not None and decoder.storable else None)
 
 
 async def _read_raw(response: httpx.Response, raw: bytearray, limit: int) -> None:
-    """Read up to ``limit`` bytes of a body we do not use (a redirect's, an error page's) into ``raw``."""
+    """Read a body into ``raw``, stopping once it holds more than ``limit`` bytes (a redirect's or an error
+    page's, kept for WARC; a gzip page left compressed)."""
     async for chunk in response.aiter_raw():
         raw += chunk
         if len(raw) > limit:

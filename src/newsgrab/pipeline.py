@@ -39,7 +39,7 @@ from concurrent import futures
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Iterable, Iterator
 
-from .config import Settings
+from .config import MAX_BYTES, Settings
 from .errors import NoContentError, StoreError
 from .models import Article, Page
 from .workers import trim_heap
@@ -113,7 +113,7 @@ def _short(exc: BaseException, limit: int = 200) -> str:
 
 def _extract_task(
     data: bytes, url: str | None, content_type: str | None, fetched_at: Any, save: tuple | None = None,
-    compressed: bytes | None = None, cap: int = 0,
+    compressed: bytes | None = None, cap: int = MAX_BYTES,
 ) -> tuple[str, Any]:
     """Extract one page; never raises, so nothing odd has to be pickled back from a worker process.
 
@@ -129,7 +129,7 @@ def _extract_task(
         from ._decode_body import BodyError, inflate_gzip
 
         try:
-            data, storable = inflate_gzip(compressed, cap or Settings().max_bytes)
+            data, storable = inflate_gzip(compressed, cap)
         except BodyError as e:
             return "error", str(e)
         if not data:
@@ -343,7 +343,7 @@ class _Extractors:
     /dev/shm, a sandbox, a ``__main__`` that cannot be re-imported) and extraction goes on in-process.
     """
 
-    def __init__(self, workers: int, wake: threading.Event | None = None, cap: int = 0) -> None:
+    def __init__(self, workers: int, wake: threading.Event | None = None, cap: int = MAX_BYTES) -> None:
         self.workers = workers
         self.cap = cap  # Settings.max_bytes: the most a page fetch left compressed may inflate to
         self.wake = wake  # set when a result is in (see _extract_stream)
@@ -443,7 +443,7 @@ def _overdue(head: _Entry, ex: _Extractors, limit: float) -> bool:
 
 
 def _extract_stream(
-    source: Any, workers: int, prepare: bool = False, page_timeout: float = 0, cap: int = 0
+    source: Any, workers: int, prepare: bool = False, page_timeout: float = 0, cap: int = MAX_BYTES
 ) -> Iterator[Any]:
     """Yield a :class:`_Done` per job in input order, and :data:`_WAIT` before (and during) any wait.
 
