@@ -108,6 +108,17 @@ def test_workers_import_only_what_they_are_told():
         assert heavy not in mods
 
 
+def test_a_preload_entry_with_a_function_is_called_before_the_worker_is_ready():
+    """``module:function`` in preload: a warm-up (the pipeline's extracts a page once), run before any task."""
+    called, plain = Workers(1, preload=["gc:disable"]), Workers(1, preload=["gc"])
+    try:
+        assert called.submit(eval, "__import__('gc').isenabled()").result(timeout=60) is False
+        assert plain.submit(eval, "__import__('gc').isenabled()").result(timeout=60) is True
+    finally:
+        called.shutdown(wait=True)
+        plain.shutdown(wait=True)
+
+
 def test_a_dying_worker_breaks_the_pool():
     p = Workers(1)
     try:
@@ -241,10 +252,12 @@ def test_a_break_seen_at_submit_does_not_blame_the_next_pool(tmp_path, monkeypat
 
 # ------------------------------------------------------------------------------------ time per page
 def _slow_page(path: Path) -> str:
-    """A page that is slow to extract for real, within every limit of extraction/guard.py: 48,000 tags (the
-    cap is 50,000) and 2 MB. ~0.5 s here; every other page of these tests takes a few milliseconds."""
+    """A page that is slow to extract for real, within every limit of extraction/guard.py and the size cap:
+    48,000 paragraphs (the tag cap is 50,000) and 8 MB. ~0.36 s here (a 2 MB page of 12,000 paragraphs took
+    0.5 s before the extractor's C parts, 0.22 s after: too close to the 0.1 s limit of the test below);
+    every other page of these tests takes a few milliseconds."""
     para = "Words of a long paragraph that goes on and on about the council and its budget. " * 2
-    body = "".join(f"<div><p>{i} {para}</p></div>" for i in range(12000))
+    body = "".join(f"<p>{i} {para}</p>" for i in range(48000))
     path.write_text(f"<html><head><title>Slow</title></head><body>{body}</body></html>", encoding="utf-8")
     return str(path)
 

@@ -175,8 +175,11 @@ def worker_main(preload: Iterable[str] = ()) -> None:
     tasks = os.fdopen(rfd, "rb", buffering=1 << 16)
     results = os.fdopen(wfd, "wb", buffering=1 << 16)
     for name in preload:
+        name, _, warm_up = name.partition(":")
         try:
-            importlib.import_module(name)
+            module = importlib.import_module(name)
+            if warm_up:
+                getattr(module, warm_up)()
         except Exception:
             pass  # the task itself will fail and say why
     # What is alive now (modules, tables, caches) lives as long as the process: out of the cycle
@@ -257,7 +260,9 @@ class Workers:
     """``workers`` extraction processes behind a ProcessPoolExecutor-like ``submit``/``shutdown``.
 
     ``preload``: modules each worker imports as it starts (while the parent is still reading its first
-    inputs), before the state they create is frozen out of the cycle collector's way. ``env``: the workers'
+    inputs), before the state they create is frozen out of the cycle collector's way; ``"module:function"``
+    also calls that function of the module (a warm-up) before the worker says it is ready, so that one-time
+    set-up is neither in the first task's time nor left to the cycle collector. ``env``: the workers'
     environment (default: this process's). Raises OSError when processes cannot be started here.
     """
 
