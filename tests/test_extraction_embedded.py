@@ -50,3 +50,67 @@ def test_embedded_state_is_ignored_when_the_dom_has_the_article():
     article = extract(page)
     assert _PARAS[2] in article.text
     assert "unrelated string" not in article.text
+
+
+# -- state handed over in an ordinary script (React Query, Redux, Apollo caches) ----------------------
+
+
+def _cache_page(state_js: str, attrs: str = "") -> str:
+    return _shell(f"<script{attrs}>{state_js}</script>")
+
+
+def _story(title: str, paras: list[str]) -> dict:
+    return {"title": title, "contentHtml": "".join(f"<p>{p}</p>" for p in paras)}
+
+
+_OTHER = [p.replace("tram", "bridge").replace("Tram", "Bridge") + " More words about the bridge." for p in _PARAS] * 2
+
+
+def test_body_in_a_script_assigned_cache_is_used_beside_the_pages_title():
+    # The cache also holds a longer teaser of another story: the page's own (same title) wins.
+    state = {"queries": [{"data": {"related": [_story("Bridge closed for repairs", _OTHER)],
+                                   "detail": _story("Tram line approved", _PARAS)}}]}
+    page = _cache_page(f'window["__RQ_x"] = window["__RQ_x"] || [];window["__RQ_x"].push({json.dumps(state)});')
+    article = extract(page)
+    for p in _PARAS:
+        assert p in article.text
+    assert "bridge" not in article.text
+    assert "Loading" not in article.text
+
+
+def test_script_state_without_the_pages_title_is_not_taken():
+    state = {"article": _story("Bridge closed for repairs", _OTHER)}
+    page = _cache_page(f"window.__INITIAL_STATE__ = {json.dumps(state)};")
+    article = extract(page)
+    assert "bridge" not in article.text
+
+
+def test_javascript_literals_before_the_json_one_are_skipped():
+    state = {"article": _story("Tram line approved", _PARAS)}
+    js = (f"var cfg = {{debug: false, body: 'x'}}; track({{page: 1}});\n"
+          f"window.__PRELOADED_STATE__ = {json.dumps(state)};")
+    article = extract(_cache_page(js))
+    assert _PARAS[3] in article.text
+
+
+def test_a_script_that_is_not_javascript_is_not_state():
+    state = {"article": _story("Tram line approved", _PARAS)}
+    page = _cache_page(f"x = {json.dumps(state)}", attrs=' type="text/template"')
+    assert _PARAS[3] not in extract(page).text
+
+
+def test_template_placeholders_left_in_the_body_are_dropped():
+    paras = _PARAS[:2] + ["$$ARTICLEAD$$", "{{ ad_slot }}"] + _PARAS[2:]
+    state = {"article": _story("Tram line approved", paras)}
+    article = extract(_cache_page(f"window.__STATE__ = {json.dumps(state)};"))
+    assert _PARAS[2] in article.text
+    assert "$$" not in article.text and "{{" not in article.text
+
+
+def test_json_script_state_prefers_the_story_titled_like_the_page_over_a_longer_one():
+    state = {"props": {"recommended": [_story("Bridge closed for repairs", _OTHER)],
+                       "article": _story("Tram line approved", _PARAS)}}
+    page = _shell(f"<script id='__NEXT_DATA__' type='application/json'>{json.dumps(state)}</script>")
+    article = extract(page)
+    assert _PARAS[3] in article.text
+    assert "bridge" not in article.text

@@ -20,7 +20,8 @@ from .clean import filter_blocks
 from .dates import find_date_in_text, local_timezone
 from .dom import parse, release
 from .language import detect_language
-from .metadata import byline_near_title, dateline_near_title, drop_outlets, embedded_body, noscript_page, source_near_title, find_source, read_metadata, top_line_date, visible_byline
+from .appstate import embedded_body, noscript_page, script_state
+from .metadata import byline_near_title, dateline_near_title, drop_outlets, source_near_title, find_source, read_metadata, top_line_date, visible_byline
 from .output import to_markdown, to_text
 from .plaintext import looks_like_html, split_plain_text
 from .render import Block, render_blocks
@@ -106,7 +107,8 @@ def _article(head, root, texty, url: str | None, fetched_at: datetime | None, ht
     body = meta.article_body
     if not body and len(text) < _THIN:
         # Single-page apps render from embedded JSON state; the article sits under a body key.
-        body = embedded_body(head.json_state, max(_THIN, 2 * len(text)))
+        need = max(_THIN, 2 * len(text))
+        body = embedded_body(head.json_state, need, meta.title) or script_state(html, need, meta.title)
     if body and (len(text) < _THIN or len(body) > 2 * len(text) + 200):
         if looks_like_html(body):
             body_blocks = _blocks_of(body)

@@ -199,9 +199,16 @@ def _short_limit(text: str, match_len: int, tail: bool = False) -> int:
     return max(80, 3 * match_len + 20, _LONGEST_TAIL if tail and match_len >= _TAIL_PHRASE else 0)
 
 
+# A block that is nothing but a template placeholder the site's script fills in ($$ARTICLEAD$$,
+# {{ad_slot}}, %%AD%%, [[ad]]): met in bodies taken from a page's embedded state.
+_PLACEHOLDER = re.compile(r"(?:\$\$\w+\$\$|\{\{\s*[\w.]+\s*\}\}|%%\w+%%|\[\[\w+\]\])\Z")
+
+
 def _is_boilerplate(block: Block, ph: Phrases, tail: bool = False) -> bool:
     text = block.text
     n = len(text)
+    if n <= 40 and text[0] in "${%[" and _PLACEHOLDER.match(text):
+        return True
     if n <= _MAX_CAPTION and (
         text[-1] not in _SENTENCE_END and _has_credit(text[-_CREDIT_SPAN:]) or ph.caption.match(text)
     ):
