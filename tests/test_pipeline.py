@@ -13,8 +13,9 @@ from httpserver import Reply, ScriptedServer
 
 from newsgrab.config import Settings
 from newsgrab.errors import StoreError
+from newsgrab.extractstage import _extract_task
 from newsgrab.models import Article, Page
-from newsgrab.pipeline import Outcome, _extract_task, clean_paths, fetch_urls, reclean
+from newsgrab.pipeline import Outcome, clean_paths, fetch_urls, reclean
 from newsgrab.store import Store
 
 EN, ZH, HANT, EMPTY = (str(PAGES / n) for n in ("cli-en.html", "cli-zh.html", "cli-zh-hant.html", "cli-empty.html"))

@@ -237,10 +237,10 @@ class _FakePool:
 def test_a_break_seen_at_submit_does_not_blame_the_next_pool(tmp_path, monkeypatch):
     """Futures of a dead pool still in the window go to its successor; the successor is not taken for broken
     (and extraction does not fall back to this process) when they fail."""
-    import newsgrab.pipeline as pipeline
+    import newsgrab.extractstage as extractstage
 
     _FakePool.made = []
-    monkeypatch.setattr(pipeline, "_new_pool", lambda workers: _FakePool(20 if not _FakePool.made else None))
+    monkeypatch.setattr(extractstage, "_new_pool", lambda workers: _FakePool(20 if not _FakePool.made else None))
     paths = make_pages(tmp_path / "p", 40)
     outs = list(clean_paths([str(tmp_path / "p")], Settings(workers=2), None))
     assert [o.input for o in outs] == paths

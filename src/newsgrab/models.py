@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
-__all__ = ["Article", "Page", "utcnow"]
+__all__ = ["Article", "Outcome", "Page", "STATUSES", "utcnow"]
+
+STATUSES = ("saved", "duplicate", "no-content", "failed", "printed")  # what became of an input
+OK_STATUSES = frozenset({"saved", "duplicate", "printed"})  # ... and which of them exit 0
 
 
 def utcnow() -> datetime:
@@ -68,3 +72,39 @@ class Page:
     # ``data`` empty, a gzip page fetch left compressed for the pipeline to inflate where it is extracted
     # (``fetch_pages(defer_gzip=True)``; it may then also be two members, which the store recompresses).
     compressed: bytes | None = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What became of one input."""
+
+    input: str
+    status: str  # one of STATUSES
+    id: int | None = None
+    url: str | None = None
+    title: str | None = None
+    error: str | None = None
+    duplicate_of: int | None = None
+    article: Article | None = None
+    changed: bool | None = None  # --refresh of a stored URL: did the article change? (None: not a refresh)
+
+    @property
+    def ok(self) -> bool:
+        """True when the input counts as handled (exit code 0)."""
+        return self.status in OK_STATUSES
+
+    def to_jsonl_dict(self) -> dict:
+        """The contract's jsonl line for fetch and clean; ``duplicate_of`` only when there is one."""
+        d: dict[str, Any] = {
+            "input": self.input,
+            "status": self.status,
+            "id": self.id,
+            "url": self.url,
+            "title": self.title,
+            "error": self.error,
+        }
+        if self.duplicate_of is not None:
+            d["duplicate_of"] = self.duplicate_of
+        if self.changed is not None:
+            d["changed"] = self.changed
+        return d
