@@ -16,12 +16,13 @@ from datetime import datetime
 from ..encoding import decode_source
 from ..errors import NoContentError
 from ..models import Article
+from .appstate import embedded_body, noscript_page, script_state
+from .bylines import byline_near_title, dateline_near_title, find_source, source_near_title, top_line_date, visible_byline
 from .clean import filter_blocks
 from .dates import find_date_in_text, local_timezone
 from .dom import parse, release
 from .language import detect_language
-from .appstate import embedded_body, noscript_page, script_state
-from .metadata import byline_near_title, dateline_near_title, drop_outlets, source_near_title, find_source, read_metadata, top_line_date, visible_byline
+from .metadata import drop_outlets, read_metadata
 from .output import to_markdown, to_text
 from .plaintext import looks_like_html, split_plain_text
 from .render import Block, render_blocks
