@@ -18,7 +18,18 @@ __all__ = [
     "StoreCorruptError",
     "StoreVersionError",
     "StoreFullError",
+    "EXIT_OK",
+    "EXIT_FAILED",
+    "EXIT_USAGE",
+    "EXIT_STORE",
+    "EXIT_INTERRUPTED",
+    "EXIT_PIPE",
 ]
+
+# The command line's exit codes: every input handled; some input failed or had no article; a usage error;
+# the store cannot be used; Ctrl-C; stdout closed early (SIGPIPE's 128 + 13).
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STORE = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_PIPE = 130, 141
 
 
 class NewsgrabError(Exception):
