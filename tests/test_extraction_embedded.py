@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from newsgrab import extract
 
 _PARAS = [
@@ -114,3 +116,19 @@ def test_json_script_state_prefers_the_story_titled_like_the_page_over_a_longer_
     article = extract(page)
     assert _PARAS[3] in article.text
     assert "bridge" not in article.text
+
+
+def test_a_word_of_the_title_does_not_make_a_story_the_pages():
+    state = {"teaser": {"title": "Tram", "body": " ".join(_OTHER)}}
+    article = extract(_cache_page(f"window.__STATE__ = {json.dumps(state)};"))
+    assert "bridge" not in article.text
+
+
+@pytest.mark.parametrize("script", [
+    "x = " + '{"a":' * 100_000 + "1" + "}" * 100_000 + ";",  # nested past the recursion limit
+    'x = {"title": "Tram line approved", "body": "' + "never closed " * 20_000,  # a literal that never ends
+    "".join(f'f({{"body": "{"x" * 40}", "n": {i}}});' for i in range(20_000)),  # thousands of literals
+])
+def test_hostile_script_state_costs_nothing_but_a_look(script):
+    article = extract(_cache_page(script))  # no RecursionError, no hang: the shell's own text comes back
+    assert article.text == "Loading…"

@@ -44,13 +44,15 @@ def _loose(s: str) -> str:
 
 def _same_title(candidate: object, title: str | None) -> bool:
     """Whether a state object's title names the page's story: one contains the other once spaces and
-    punctuation are gone (sites add a section or site name to one of them), or they share a long start."""
+    punctuation are gone (sites add a section or site name to one of them) and is at least half as long,
+    or they share a long start."""
     if not isinstance(candidate, str) or not title:
         return False
     a, b = _loose(candidate), _loose(title)
-    if len(a) < 4 or len(b) < 4:
+    short, long_ = sorted((a, b), key=len)
+    if len(short) < 4:
         return False
-    return a in b or b in a or (len(a) >= 12 and len(b) >= 12 and a[:12] == b[:12])
+    return (short in long_ and 2 * len(short) >= len(long_)) or (len(short) >= 12 and a[:12] == b[:12])
 
 
 def _best_body(states: list[object], min_len: int, title: str | None, need_title: bool) -> str | None:
