@@ -305,6 +305,26 @@ def test_visible_byline_reads_a_signature_at_the_end():
     assert visible_byline(texts, None)[1] == ["李四"]
 
 
+_LONG_ZH = "市政府昨日召开会议，研究部署老旧小区改造工作，会议指出要把好事办好，让居民住得更舒心。" * 4
+
+
+@pytest.mark.parametrize(("closing", "expected"), [
+    ("（总台记者 张倩）", ["张倩"]),
+    ("（本报记者 王明 李华）", ["王明", "李华"]),
+    ("(記者 陳大文)", ["陳大文"]),
+    ("（完）", []),  # the end mark of a wire story names nobody
+    ("（记者会现场）", []),  # a press conference, not a reporter
+])
+def test_visible_byline_reads_a_reporter_in_brackets_closing_the_story(closing, expected):
+    texts = [_LONG_ZH] * 6 + [_LONG_ZH + closing]
+    assert visible_byline(texts, None)[1] == expected
+
+
+def test_a_bracketed_reporter_inside_a_paragraph_is_not_its_byline():
+    texts = [_LONG_ZH] * 6 + ["（记者 张倩）" + _LONG_ZH]
+    assert visible_byline(texts, None)[1] == []
+
+
 def test_dateline_near_title():
     body = "站点导航 首页 新闻\n江南市推进老旧小区改造\n2023-06-18 09:30 来源：江南日报\n" + "正文内容。" * 40 + "\n版权所有 © 2003-2023"
     assert dateline_near_title(body, "江南市推进老旧小区改造", None) == datetime(2023, 6, 18, 9, 30)

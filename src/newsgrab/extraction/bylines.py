@@ -217,7 +217,20 @@ def visible_byline(texts: list[str], now: datetime | None, local_tz: tzinfo | No
             more = byline_authors(candidates[i + 1]) if i + 1 < len(lines) else []
             authors += [a for a in more if a not in authors]
             break
+    if not authors:
+        # Chinese stories often close on the reporter in brackets, glued to the last paragraph:
+        # "...起到极大推动作用。（总台记者 张倩）", "（本报记者 王明 李华）".
+        for t in reversed(texts[-3:]):
+            m = _CLOSING_CREDIT.search(t, max(0, len(t) - 60))
+            if m and (authors := _cjk_byline(m.group(1))):
+                break
     return date, authors
+
+
+# A bracketed credit naming a reporter or author at the very end of a paragraph.
+_CLOSING_CREDIT = re.compile(
+    r"[（(]([^（）()]{0,12}(?:记者|記者|通讯员|通訊員|作者|撰文|采写|採寫)[^（）()]{1,24})[）)]\s*$"
+)
 
 
 _PROSE_WORD = re.compile(r"(?<![\w.])[a-zäöüßàâçéèêëîïôûùáíóúñ][a-zäöüßàâçéèêëîïôûùáíóúñ'’-]+\b")
