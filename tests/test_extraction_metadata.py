@@ -116,6 +116,29 @@ def test_og_and_meta_fallbacks():
     assert m.description == "A description."
 
 
+@pytest.mark.parametrize(("label", "expected"), [
+    ("Written by", ["Jane Doe"]),
+    ("Verfasst von", ["Jane Doe"]),
+    ("Est. reading time", []),  # the other pair Yoast writes
+])
+def test_author_from_a_twitter_card_label_pair(label, expected):
+    head = (f'<meta name="twitter:label1" content="{label}"><meta name="twitter:data1" content="Jane Doe">'
+            '<meta name="twitter:label2" content="Est. reading time"><meta name="twitter:data2" content="3 minutes">')
+    assert meta_of(head).authors == expected
+
+
+def test_a_twitter_card_author_does_not_override_an_author_meta():
+    head = ('<meta name="author" content="Real Name">'
+            '<meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Site Admin Account">')
+    assert meta_of(head).authors == ["Real Name"]
+
+
+@pytest.mark.parametrize("desk", ["Redaktion", "admin", "La rédaction", "编辑部"])
+def test_a_desk_is_not_an_author(desk):
+    assert meta_of(f'<meta name="author" content="{desk}">').authors == []
+    assert meta_of(f'<meta name="author" content="Jane Doe, {desk}">').authors == ["Jane Doe"]
+
+
 def test_meta_author_url_is_not_an_author():
     m = meta_of('<meta name="author" content="https://www.facebook.com/someone"><meta name="dc.creator" content="Real Name">')
     assert m.authors == ["Real Name"]  # the URL is skipped, the next author key is used

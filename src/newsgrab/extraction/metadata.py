@@ -40,6 +40,18 @@ _AUTHOR_KEYS = (
 )
 # Keys a page repeats once per author (<meta property="article:author"> twice for two authors).
 _REPEATED_AUTHOR_KEYS = {"article:author", "og:article:author", "citation_author", "dc.creator", "dcterms.creator"}
+# twitter:labelN values that say twitter:dataN names the author (Yoast SEO's wording in its languages).
+_WRITTEN_BY = {
+    "written by", "verfasst von", "geschrieben von", "écrit par", "escrito por", "scritto da", "geschreven door",
+    "napisane przez", "skriven av", "skrevet af", "skrevet av", "napsal", "autor", "auteur", "author", "作者",
+}
+# Bylines that name a desk or the publishing system's account, not a person.
+_DESKS = {
+    "redaktion", "die redaktion", "online-redaktion", "onlineredaktion", "webredaktion", "redaction", "rédaction",
+    "la rédaction", "redazione", "redacción", "la redacción", "redação", "redactie", "de redactie", "redakcja",
+    "editorial", "editorial staff", "editorial team", "the editors", "editors", "newsroom", "admin", "administrator",
+    "编辑部", "編輯部", "本报编辑部", "編集部",
+}
 # Role words before a name: Latin ones are whole words followed by a space or colon (so "Di" in
 # "Diana" stays); CJK ones may be glued to the name (记者张三).
 _ROLE_WORDS = re.compile(
@@ -203,6 +215,12 @@ def read_metadata(head: Head, url: str | None, fetched_at: datetime | None) -> M
             authors = next((a for v in values if (a := clean_authors([v], meta.site_name, outlets=meta.outlets, lang=lang))), [])
         if authors:
             break
+    if not authors:
+        # SEO plugins (Yoast, on millions of WordPress sites) write the author as a Twitter card pair:
+        # twitter:label1 "Written by" (in the site's language), twitter:data1 the name.
+        labels = {k[len("twitter:label"):] for k, v in head.metas if k.startswith("twitter:label") and v.strip().lower() in _WRITTEN_BY}
+        names = [v for k, v in head.metas if k.startswith("twitter:data") and k[len("twitter:data"):] in labels]
+        authors = clean_authors(names, meta.site_name, outlets=meta.outlets, lang=lang) if names else []
     meta.authors = authors
 
     # Published date.
@@ -441,6 +459,8 @@ def clean_authors(
         if not item:
             continue
         item = re.sub(r"\s+", " ", item).strip()
+        if item.lower() in _DESKS:
+            continue
         if re.match(r"(?:https?://|www\.)\S+$", item, re.I):
             continue  # a profile URL is not a name
         if re.search(r"[(（]\s*(?:https?://)?(?:www\.)?[\w-]+\.[a-z]{2,}\b", item, re.I):
@@ -453,6 +473,8 @@ def clean_authors(
         if len(parts) > 1 and outlets and _is_outlet(parts[0].strip(), outlets):
             continue  # "SPIEGEL ONLINE, Hamburg, Germany": the outlet's imprint, not a list of people
         for name in parts:
+            if name.strip().lower() in _DESKS:
+                continue  # (before role words go: 编辑部 is no 编辑 named 部)
             name = re.sub(r"\s*[(（][^)）]*[)）]?\s*$", "", name.strip())  # "Name (abc)" initials
             name = _ROLE_WORDS.sub("", name.strip(" .:：-–—|()（）[]【】"))
             name = re.sub(r"\S+@\S+|https?://\S+", "", name).strip()
@@ -466,6 +488,8 @@ def clean_authors(
                 continue  # "105092", "L_104485": an id, not a name
             if site_name and _norm(name) == _norm(site_name):
                 continue
+            if name.lower() in _DESKS:
+                continue  # "Redaktion", "admin": a desk or the CMS's account, nobody's name
             if outlets and _is_outlet(name, outlets):
                 continue
             if name not in out:
