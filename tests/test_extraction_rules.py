@@ -155,6 +155,32 @@ def test_new_phrases_drop_short_lines(line):
     assert texts(filter_blocks([B(P1), B(line), B(P2)], None)) == [P1, P2]
 
 
+Z1 = "市政府昨日召开会议，研究部署老旧小区改造工作，会议指出要把好事办好，让居民住得更舒心，今年将完成改造一百二十个小区。"
+Z2 = "据介绍，改造内容包括加装电梯、更新管网、增设停车位和充电桩，资金由财政补贴和居民自筹共同承担，预计年底前全部完工。"
+Z3 = "不少居民表示，多年来上下楼不便的问题终于有望解决，希望施工期间能尽量减少噪音，并及时公布工程进度和资金使用情况。"
+
+
+@pytest.mark.parametrize("line", [
+    "声明：该文观点仅代表作者本人，搜狐号系信息发布平台，搜狐仅提供信息存储空间服务。",
+    "特别声明：以上内容为自媒体平台用户上传并发布，本平台仅提供信息存储服务。",
+    "聲明：本文觀點僅代表作者本人，平台僅提供資訊儲存空間服務。",
+])
+def test_platform_disclaimers_of_self_media_reposts_go(line):
+    assert texts(filter_blocks([B(Z1), B(Z2), B(Z3), B(line)], None)) == [Z1, Z2, Z3]
+
+
+@pytest.mark.parametrize("marker", ["反侵权公告：", "版权声明", "版權聲明："])
+def test_a_copyright_notice_after_the_story_ends_it(marker):
+    notice = "一、任何单位或个人使用本报社原创内容，必须事先取得书面授权；二、对侵权行为，本报社将追究法律责任。"
+    blocks = [B(Z1), B(Z2), B(Z3), B(marker), B(notice), B("陈律师（法律顾问）0432-62099222")]
+    assert texts(filter_blocks(blocks, None)) == [Z1, Z2, Z3]
+
+
+def test_a_copyright_marker_before_most_of_the_story_only_goes_itself():
+    blocks = [B("版权声明"), B(Z1), B(Z2), B(Z3)]
+    assert texts(filter_blocks(blocks, None)) == [Z1, Z2, Z3]
+
+
 def test_gefaellt_mir_in_a_sentence_stays():
     line = "Das Retro-Design ist auf jeden Fall ein Hingucker und gefällt mir sehr gut."
     assert line in texts(filter_blocks([B(D1), B(line), B(D2)], None))
