@@ -181,6 +181,23 @@ def test_a_copyright_marker_before_most_of_the_story_only_goes_itself():
     assert texts(filter_blocks(blocks, None)) == [Z1, Z2, Z3]
 
 
+def test_a_teaser_ending_on_a_more_link_goes():
+    teaser = "Viele haben die Polarlichter am gestrigen Abend verpasst. Doch auch am Montag bestehen Chancen. mehr"
+    more = len("mehr") / len(teaser)
+    blocks = [B(D1), B(teaser, link_ratio=more), B(D2), B("查看全部评论。更多", link_ratio=2 / 9), B(D3)]
+    assert texts(filter_blocks(blocks, None)) == [D1, D2, D3]
+
+
+@pytest.mark.parametrize(("text", "link_ratio"), [
+    ("Die Stadt will das nicht mehr.", 0.0),  # a sentence ending in the word, no link
+    ("Die Stadt will das nicht. mehr", 0.0),  # the word, not linked
+    ("Das steht im Bericht des Rechnungshofs. Mehr", 0.9),  # ...but a line of links goes anyway
+])
+def test_more_as_a_word_is_no_teaser(text, link_ratio):
+    kept = texts(filter_blocks([B(D1), B(text, link_ratio=link_ratio), B(D2)], None))
+    assert (text in kept) == (link_ratio == 0.0)
+
+
 def test_gefaellt_mir_in_a_sentence_stays():
     line = "Das Retro-Design ist auf jeden Fall ein Hingucker und gefällt mir sehr gut."
     assert line in texts(filter_blocks([B(D1), B(line), B(D2)], None))

@@ -274,6 +274,8 @@ def filter_blocks(blocks: list[Block], title: str | None) -> list[Block]:
             continue
         if b.link_ratio > 0.7 and len(b.text) < 160 and (b.kind != "h" or kept):
             continue  # a line of links: "相关新闻：…", "Read more: …", tag clouds, teaser headlines
+        if b.link_ratio and len(b.text) <= 400 and _is_teaser(b):
+            continue
         kept.append(b)
 
     # 3. The top: breadcrumbs, toolbars, a repeated title, bare dates.
@@ -295,6 +297,20 @@ def filter_blocks(blocks: list[Block], title: str | None) -> list[Block]:
     while kept and (_DATE_LINE.match(kept[-1].text) or (kept[-1].kind == "h" and len(kept) > 1)):
         kept.pop()
     return kept
+
+
+# A teaser of another story: a summary that ends on a "more" link after its last sentence
+# ("Doch auch am Montag bestehen Chancen, den Himmel grün zu sehen. mehr").
+_MORE_AT_END = re.compile(
+    r"[.!?…»“\"』」。！？]\s*(mehr|weiter|weiterlesen|more|read more|lire la suite|leer más|leggi tutto|meer|"
+    r"lees meer|więcej|更多|详情|詳情|全文|続きを読む|더보기)\s*[›»>→]?$",
+    re.I,
+)
+
+
+def _is_teaser(b: Block) -> bool:
+    m = _MORE_AT_END.search(b.text)
+    return m is not None and b.link_ratio * len(b.text) >= len(m.group(1)) - 0.5
 
 
 def _story_resumes(rest: list[Block]) -> bool:
