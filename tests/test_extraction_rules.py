@@ -61,6 +61,8 @@ def page(body: str, title: str = "Council approves the new tram lines", lang: st
         "Abbildung 2: Farblich codierte Schneehöhen für das Mattertal, berechnet aus Satellitendaten",
         "Fig. 3. Growth of the colony over the first twelve days of the experiment, in cells per millilitre",
         "Vergrößern Eine kleine runde Aussparung für die Kamera im Display des neuen Telefons.",
+        "Diese Pyramide zeigt den angedachten Ablauf der einzelnen Phasen. Bild: Screenshot: fdp.de",
+        "People have lived in these forests for thousands of years. Credit: Tomas Munita/CIFOR (CC BY-NC-ND 2.0)",
     ],
 )
 def test_photo_captions_go(caption):
@@ -74,6 +76,7 @@ def test_photo_captions_go(caption):
         "Wie der SWR berichtet, lagen in beiden Fällen technische Mängel vor. (Quelle: SWR)",
         "Figures from the statistics office show the population grew by two percent last year.",
         "The photo: a boy on a bicycle, taken in 1952, which the family kept for seventy years.",
+        "Zu sehen ist auf dem Bild: das alte Rathaus. Es wurde 1952 abgerissen, die Stadt bedauert es bis heute",
     ],
 )
 def test_paragraphs_that_cite_agencies_or_mention_photos_stay(paragraph):

@@ -36,7 +36,8 @@ _CREDIT_WORD = r"(?:Foto|Fotos|Photo|Photos|Bild|Image|Credit|Crédit|Fotó|Zdj�
 # of all of them was tried at every position of every block's end (38 us a block with a ':' or '/').
 _COLON_CREDIT = re.compile(
     r"(?:\((?:Foto|Fotos|Photo|Photos|Bild|Bilder|Image|Credit|Crédit|Fotó|Zdjęcie)\s*:[^()]{1,60}\)"
-    rf"|{_CREDIT_WORD}\s*:\s*[^.!?:]{{2,60}})\s*$"
+    # (a dot inside a word, "fdp.de", and a colon before a space, "Screenshot: source", do not end a credit)
+    rf"|{_CREDIT_WORD}\s*:\s*(?:[^.!?:]|\.(?=\w)|:(?=\s\S)){{2,60}})\s*$"
 )
 _COPYRIGHT_CREDIT = re.compile(r"(?:\|\s*©[^|]{1,60}|©\s*[^.!?©]{1,40})\s*$")
 _AGENCY_CREDIT = re.compile(rf"(?:\(?\b{_AGENCY}\s*/\s*[^/\s][^/]{{1,40}}|[^\s/][^/]{{1,40}}/\s*{_AGENCY}\b\)?)\s*$")
