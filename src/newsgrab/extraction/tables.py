@@ -59,7 +59,7 @@ UNLIKELY_STRONG_HINT = re.compile(
     r"newsletter|cookie|recommend|tag-?list|tags|toolbar|keywords|copyright|xgyd|tuijian|xiangguan|guanggao|"
     r"pinglun|fenxiang|hot-?news|more-?news|read-?more|next-?prev|prev-?next|article-?nav|post-?nav|"
     r"author-?(?:bio|box|info)|login|signup|download|promo|teaser-list|"
-    r"(?:^|[\s_-])ads?(?:$|[\s_-])|(?:^|[\s_-])(?:fig)?caption|(?:image|photo|img|picture)[-_]{0,2}(?:credit|caption|desc|info|source)|lightbox|"
+    r"(?:^|[\s_-])ads?(?:$|[\s_-])|(?:^|[\s_-])(?:fig)?caption|(?:image|photo|img|picture)(?:-|__)?(?:credit|caption|desc|info|source)|lightbox|"
     r"credits?(?:$|[\s_-])|wp-caption-text|(?:^|[\s_-])(?:gallery|slideshow|carousel)(?:$|[\s_-])",
     re.I,
 )
