@@ -216,6 +216,8 @@ def test_trim_title_cjk_hyphen_without_spaces():
     ("The council met on Tuesday to discuss the budget", False),
     ("Prices rose 3.2% in 2024/25 according to the office", False),
     ("Meeting at 10:30 in the town hall", False),
+    ("Die Grafik zur Wahl. Bild: Screenshot: fdp.de", True),  # a domain and a nested label in the credit
+    ("Zu sehen ist auf dem Bild: das Rathaus. Es wurde abgerissen", False),  # a sentence after the label
 ])
 def test_photo_credits(tail, credit):
     from newsgrab.extraction.clean import _has_credit
@@ -232,7 +234,7 @@ def test_credit_groups_answer_as_the_single_pattern_did():
 
     single = re.compile(
         r"(?:\((?:Foto|Fotos|Photo|Photos|Bild|Bilder|Image|Credit|Crédit|Fotó|Zdjęcie)\s*:[^()]{1,60}\)"
-        r"|(?:Foto|Fotos|Photo|Photos|Bild|Image|Credit|Crédit|Fotó|Zdjęcie)\s*:\s*[^.!?:]{2,60}"
+        r"|(?:Foto|Fotos|Photo|Photos|Bild|Image|Credit|Crédit|Fotó|Zdjęcie)\s*:\s*(?:[^.!?:]|\.(?=\w)|:(?=\s\S)){2,60}"
         r"|\|\s*©[^|]{1,60}|©\s*[^.!?©]{1,40}"
         rf"|\(?\b{_AGENCY}\s*/\s*[^/\s][^/]{{1,40}}|[^\s/][^/]{{1,40}}/\s*{_AGENCY}\b\)?)\s*$"
     )
