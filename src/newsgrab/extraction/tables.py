@@ -33,7 +33,7 @@ NEGATIVE_HINT = re.compile(
     r"hidden(?!-(?:xs|sm|md|lg|xl|mobile|tablet|desktop|print))|\bhid\b|banner|combx|comment|com-|contact|foot|footer|footnote|gdpr|masthead|media|meta|outbrain|"
     r"promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|tool|widget|breadcrumb|"
     r"crumb|byline|author|dateline|recommend|newsletter|subscribe|social|advert|(?:^|[\s_-])ads?(?:$|[\s_-])|"
-    r"popup|modal|cookie|rank|hot-?news|copyright|disclaimer|pagination|pager|paging|nav|menu|login|signup|"
+    r"popup|modal|cookie|rank|hot-?news|copyright|disclaimer|pagination|(?:^|[\s_-])pager|paging|nav|menu|login|signup|"
     r"teaser-list|more-?news|read-?more|xgyd|tuijian|xiangguan|guanggao|pinglun|fenxiang",
     re.I,
 )
@@ -55,7 +55,7 @@ STRONG_NEGATIVE_HINT = re.compile(
 # article ("sidebar-grid__container"): dropped only when they do not read like prose.
 UNLIKELY_STRONG_HINT = re.compile(
     r"-ad-|ai2html|banner|breadcrumb|crumb|combx|comment|community|disqus|gdpr|legends|related|remark|replies|"
-    r"rss|shoutbox|social|sponsor|ad-break|agegate|pagination|pager|popup|yom-remote|share|sharing|subscribe|"
+    r"rss|shoutbox|social|sponsor|ad-break|agegate|pagination|(?:^|[\s_-])pager|popup|yom-remote|share|sharing|subscribe|"
     r"newsletter|cookie|recommend|tag-?list|tags|toolbar|keywords|copyright|xgyd|tuijian|xiangguan|guanggao|"
     r"pinglun|fenxiang|hot-?news|more-?news|read-?more|next-?prev|prev-?next|article-?nav|post-?nav|"
     r"author-?(?:bio|box|info)|login|signup|download|promo|teaser-list|"
