@@ -303,3 +303,31 @@ def test_noscript_copy_is_read_when_the_page_is_empty_without_it():
 def test_page_wrapped_in_an_unclosed_noscript_is_read():
     body = f'<noscript><div id="nojs"></noscript><div id="main"><p>{P1}</p><p>{P2}</p><p>{P3}</p></div><noscript></div></noscript>'
     assert P2 in extract(page(body)).text
+
+
+# ---- the story's only paragraph among widgets; hint words inside longer class names --------------------
+
+
+def test_a_paywalled_teaser_among_widgets_is_the_article():
+    tags = "".join(f"<li><a href='/tag/{i}'>Tag number {i}</a></li>" for i in range(12))
+    share = "".join(f"<a href='/share/{n}'>Share on {n}</a> " for n in ("Facebook", "Twitter", "Email", "Telegram"))
+    page = ("<html><head><title>Prison official speaks</title></head><body><article><h1>Prison official speaks</h1>"
+            f"<div class='td-container'><div class='sharing'>{share}</div>"
+            "<p><img src='logo.jpg'>A senior prison official has said in a sworn affidavit that anyone with "
+            "enough determination could escape from the prison.</p><div id='pay-barrier'></div>"
+            f"<footer><ul class='td-tags'>{tags}</ul></footer></div></article></body></html>")
+    article = extract(page)
+    assert article.text.startswith("A senior prison official has said in a sworn affidavit")
+    assert "Tag number" not in article.text and "Share on" not in article.text
+
+
+def test_pager_inside_a_longer_class_name_is_no_pager():
+    sections = "".join(
+        f"<section class='apageroot__sectionwrapper'><div class='text'><p>{p}</p></div></section>" for p in (P1, P2, P3)
+    )
+    page = f"<html><body><main class='apageroot'>{sections}</main><div class='pager'><a href='/2'>2</a></div></body></html>"
+    assert texts_of(extract(page)) == [P1, P2, P3]
+
+
+def texts_of(article) -> list[str]:
+    return article.text.split("\n\n")

@@ -25,7 +25,7 @@ from .language import detect_language
 from .metadata import drop_outlets, read_metadata
 from .output import to_markdown, to_text
 from .plaintext import looks_like_html, split_plain_text
-from .render import Block, render_blocks
+from .render import Block, prose_paragraphs, render_blocks
 from .scoring import find_article
 from .stories import find_lead
 
@@ -99,8 +99,13 @@ def _article(head, root, texty, url: str | None, fetched_at: datetime | None, ht
     meta = read_metadata(head, url, fetched_at)
     top, parts = find_article(root, texty, head.article_count, meta.title, len(head.h1s))
     raw_blocks = render_blocks(parts, top.text_len, find_lead(parts))
-    raw_texts = [b.text for b in raw_blocks]
     blocks = filter_blocks(raw_blocks, meta.title)
+    if not blocks and top.text_len:
+        # Everything in the story read as widgets: a paywalled page's one teaser paragraph among tag lists
+        # and share buttons. Its paragraphs of prose are the article.
+        raw_blocks = render_blocks(prose_paragraphs(top), top.text_len)
+        blocks = filter_blocks(raw_blocks, meta.title)
+    raw_texts = [b.text for b in raw_blocks]
     text = to_text(blocks)
     markdown = to_markdown(blocks)
     # Paywalled and script-rendered pages often show a teaser while their JSON-LD carries the whole

@@ -22,7 +22,7 @@ from .scoring import class_weight, link_density
 from .stories import lead_in
 from .tables import BLOCK_TAGS, HEADING_TAGS, MAYBE_HINT, REMOVE_TAGS, UNLIKELY_HINT, UNLIKELY_STRONG_HINT
 
-__all__ = ["Block", "render_blocks", "render_blocks_python"]
+__all__ = ["Block", "prose_paragraphs", "render_blocks", "render_blocks_python"]
 
 # Runs of whitespace to collapse into one space. A lone space is left alone (replacing it by itself is
 # most of the matches in ordinary text): a run starts with another whitespace or with two.
@@ -306,6 +306,28 @@ def render_blocks_python(parts: list[El], top_len: int, lead: list[El] | None = 
             r.flush()
     r.flush()
     return r.blocks
+
+
+def prose_paragraphs(top: El) -> list[El]:
+    """The paragraphs of prose in `top`, past the containers render_blocks dropped as widgets; for a top
+    candidate that rendered to nothing. A paywalled page shows one teaser paragraph in a container
+    that tag lists, share buttons and "related videos" make mostly links; Readability's conditional
+    cleaning drops the whole container, and the article with it. Containers the markup names as not
+    article (strong unlikely hints, <aside>, figures) are still skipped."""
+    out: list[El] = []
+    stack = [iter(top.children)]  # pre-order, in document order, without recursion (trees can be deep)
+    while stack:
+        c = next(stack[-1], None)
+        if c is None:
+            stack.pop()
+        elif type(c) is not El or c.tag in REMOVE_TAGS or c.tag == "figure" or (c.hint and _unlikely(c.hint) == 2):
+            continue
+        elif c.tag == "p":
+            if c.text_len >= 40 and c.punct >= 1 and link_density(c) < 0.5:
+                out.append(c)
+        else:
+            stack.append(iter(c.children))
+    return out
 
 
 # The C renderer (_render.c) gives the same blocks at a fraction of the cost. It is used only once this
