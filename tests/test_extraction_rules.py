@@ -331,3 +331,17 @@ def test_pager_inside_a_longer_class_name_is_no_pager():
 
 def texts_of(article) -> list[str]:
     return article.text.split("\n\n")
+
+
+def test_a_span_in_a_sentence_keeps_its_words():
+    # A dateline span with a 'date' class, and a span around a link, inside running text: part of the
+    # sentence, whatever their class weight or link share say. A share button's hint still drops it.
+    page = ("<html><body><article>"
+            f"<p><span class='dateline'>KOBE – </span>{P1}</p>"
+            "<p>Both camps acknowledge that victory is no sure thing, as polls have been close since "
+            "<span class='link-embed'><a href='/biden'>President Joe Biden ended his campaign</a></span> in July.</p>"
+            f"<p>{P2} <span class='share-button'>Share on Facebook</span></p><p>{P3}</p></article></body></html>")
+    text = extract(page).text
+    assert "KOBE – The mayor announced" in text
+    assert "since President Joe Biden ended his campaign in July." in text
+    assert "Share on Facebook" not in text

@@ -498,8 +498,10 @@ static int walk(R *r, PyObject *el, int in_link, int depth)
     if (depth > MAX_WALK) return BAIL;
     PyObject *children = children_of(el);
     if (!children) return BAIL;
+    int pbits, rc;
+    if ((rc = tag_bits(el, &pbits)) < 0) return rc;
+    int in_p = ID(pbits) == T_P;  /* (a <span> in a paragraph's text: see render.walk) */
     Py_INCREF(children);
-    int rc = 0;
     for (Py_ssize_t i = 0; rc == 0 && i < PyList_GET_SIZE(children); i++) {
         PyObject *c = PyList_GET_ITEM(children, i);
         if (PyUnicode_CheckExact(c)) {
@@ -523,7 +525,7 @@ static int walk(R *r, PyObject *el, int in_link, int depth)
         if (id == T_RT && (rc = has_rp(children)) <= 0) continue;  /* a reading with no fallback glues into the words */
         rc = 0;
         Py_INCREF(c);
-        int d = drop(r, c, bits, in_link);
+        int d = drop(r, c, bits, in_link || (in_p && id == T_SPAN));
         if (d < 0) rc = d;
         else if (d) rc = id == T_HEADER ? lead_blocks(r, c, in_link, depth) : 0;
         else if (bits & F_BLOCK) rc = block(r, c, bits, in_link, depth + 1);

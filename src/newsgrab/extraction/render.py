@@ -71,6 +71,9 @@ class _Renderer:
 
     # -- walking ------------------------------------------------------------------------------------
     def walk(self, el: El, in_link: bool = False) -> None:
+        # A <span> in a paragraph's running text is part of a sentence ("<span class=dateline>KOBE –</span>
+        # A total of..."): its hint may still drop it (a share button), its size and links may not.
+        in_p = el.tag == "p"
         for c in el.children:
             if type(c) is str:
                 if c:
@@ -92,7 +95,7 @@ class _Renderer:
                 continue
             if tag == "rt" and not any(type(x) is El and x.tag == "rp" for x in el.children):
                 continue  # a ruby reading (furigana) with no fallback parentheses would glue into the words
-            if _drop(c, self.top_len, in_link):
+            if _drop(c, self.top_len, in_link or (in_p and tag == "span")):
                 if tag == "header":  # an article header goes, its standfirst stays
                     for lead in lead_in(c):
                         self.block(lead, in_link)
