@@ -345,3 +345,14 @@ def test_a_span_in_a_sentence_keeps_its_words():
     assert "KOBE – The mayor announced" in text
     assert "since President Joe Biden ended his campaign in July." in text
     assert "Share on Facebook" not in text
+
+
+def test_a_span_in_a_list_item_or_heading_keeps_its_words():
+    page = ("<html><body><article>"
+            f"<p>{P1}</p><h2><span class='meta-kicker'>Düsseldorf</span>: Tote Tauben gefunden</h2><p>{P2}</p>"
+            "<ul><li>1 tbsp <span class='product-link'><a href='/p'>Gia Sundried Tomato Puree Paste</a></span> or six tomatoes, "
+            "blended with the oil</li><li>2 cloves of garlic, crushed, and a pinch of salt for the sauce</li>"
+            f"<li>400 g of pasta, cooked for two minutes less than the packet says</li></ul><p>{P3}</p></article></body></html>")
+    text = extract(page).text
+    assert "Düsseldorf: Tote Tauben gefunden" in text
+    assert "1 tbsp Gia Sundried Tomato Puree Paste or six tomatoes" in text

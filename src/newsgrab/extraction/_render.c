@@ -500,7 +500,9 @@ static int walk(R *r, PyObject *el, int in_link, int depth)
     if (!children) return BAIL;
     int pbits, rc;
     if ((rc = tag_bits(el, &pbits)) < 0) return rc;
-    int in_p = ID(pbits) == T_P;  /* (a <span> in a paragraph's text: see render.walk) */
+    int pid = ID(pbits);  /* (a <span> in running text: see render._RUNNING_TEXT) */
+    int in_p = pid == T_P || pid == T_LI || pid == T_BLOCKQUOTE || pid == T_TD || pid == T_TH
+               || (pbits & F_HEADING);
     Py_INCREF(children);
     for (Py_ssize_t i = 0; rc == 0 && i < PyList_GET_SIZE(children); i++) {
         PyObject *c = PyList_GET_ITEM(children, i);

@@ -40,6 +40,10 @@ class Block:
     cells: list | None = None  # rows of cells for tables
 
 
+# Elements whose children are running text, in which a <span> is part of a sentence.
+_RUNNING_TEXT = frozenset(("p", "li", "blockquote", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6"))
+
+
 class _Renderer:
     def __init__(self, top_len: int):
         self.blocks: list[Block] = []
@@ -73,7 +77,7 @@ class _Renderer:
     def walk(self, el: El, in_link: bool = False) -> None:
         # A <span> in a paragraph's running text is part of a sentence ("<span class=dateline>KOBE –</span>
         # A total of..."): its hint may still drop it (a share button), its size and links may not.
-        in_p = el.tag == "p"
+        in_p = el.tag in _RUNNING_TEXT
         for c in el.children:
             if type(c) is str:
                 if c:
