@@ -152,6 +152,9 @@ def test_comment_and_author_markers_always_end_the_story(marker):
         "For the latest stories download the Example News apps for iOS and Android.", "Síguenos en Telegram",
         "Czytaj więcej", "글자크기 설정", "서울 홍길동 기자 hong@example.co.kr", "입력 : 2025-06-04 02:37:08",
         "※下に線があることばは辞書の説明を見ることができます。", "您是本文第 154 个阅览者", "本文已被瀏覽 2031 次",
+        "Get the latest news to your phone Join us on WhatsApp",
+        "Our community members are treated to special offers, promotions, and adverts from us and our partners. "
+        "You can check out at any time. Read our Privacy Policy",
     ],
 )
 def test_new_phrases_drop_short_lines(line):
