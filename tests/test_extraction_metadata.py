@@ -295,6 +295,9 @@ def test_clean_authors_keeps_the_given_name_di():
     [
         ("By Jane Doe and John Roe", ["Jane Doe", "John Roe"]),
         ("By Jane Doe | March 5, 2024", ["Jane Doe"]),
+        ("Autorin/Autor Roman Goncharenko", ["Roman Goncharenko"]),
+        ("Datum 28.04.2023 Autor*in Jane Doe", ["Jane Doe"]),
+        ("Der Autor Thomas Mann schrieb den Roman", []),
         ("作者：王小明", ["王小明"]),
         ("文/李四", ["李四"]),
         ("【文/王五】", ["王五"]),

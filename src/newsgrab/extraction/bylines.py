@@ -156,7 +156,9 @@ _DATELINE_GOES_ON = r"\||•|·|⋅|—|–|-\s|Stand\b|Updated|Published|Posted
 _BYLINE_END = rf"(?=\s*(?:,\s*(?:[^,.\d]{{2,40}}?\s*)?)?(?:$|\d|/|\(|{_DATE_SHAPE}|{_DATELINE_GOES_ON}))"
 _BYLINE_LATIN_IN = re.compile(
     r"(?=[BVPDWA])(?:^|(?<=[\s|•·]))(?:(?:By|Von|Par|Por|Door|Written by|Author of the article|Autor|Autorin|Auteur|Autore)\s*:\s*"
-    rf"({_NAMES_EN})|(?:By|Von|Par|Por|Door|Written by)\s+({_NAMES_EN}){_BYLINE_END})"
+    rf"({_NAMES_EN})|(?:By|Von|Par|Por|Door|Written by)\s+({_NAMES_EN}){_BYLINE_END}|"
+    # German's gender-inclusive labels are labels even without a colon ("Autorin/Autor Jane Doe").
+    rf"(?:Autorin/Autor|Autor/Autorin|Autor/in|Autor\*in|Autor:in)\s*:?\s*({_NAMES_EN}))"
 )
 # Lower-case "von"/"by" is prose as often as a byline ("ein Geheimnis von Brigitte Bardot."): only
 # when the dateline goes on right after the names -- a full date, a separator, Stand/Updated.
