@@ -75,8 +75,9 @@ class _Renderer:
 
     # -- walking ------------------------------------------------------------------------------------
     def walk(self, el: El, in_link: bool = False) -> None:
-        # A <span> in a paragraph's running text is part of a sentence ("<span class=dateline>KOBE –</span>
-        # A total of..."): its hint may still drop it (a share button), its size and links may not.
+        # A <span> in running text (a paragraph, list item, heading, cell) is part of a sentence
+        # ("<span class=dateline>KOBE –</span> A total of..."): its hint may still drop it (a share
+        # button), its class weight, size and links may not.
         in_p = el.tag in _RUNNING_TEXT
         for c in el.children:
             if type(c) is str:
