@@ -182,6 +182,12 @@ def test_a_copyright_notice_after_the_story_ends_it(marker):
     assert texts(filter_blocks(blocks, None)) == [Z1, Z2, Z3]
 
 
+def test_interview_questions_stay_while_reporter_lines_go():
+    q = "记者：首先欢迎你接受我们的采访，请问你怎样看待农业税补贴问题？"
+    blocks = [B(Z1), B(q), B(Z2), B("记者：张三 李四"), B(Z3)]
+    assert texts(filter_blocks(blocks, None)) == [Z1, q, Z2, Z3]
+
+
 def test_a_copyright_marker_before_most_of_the_story_only_goes_itself():
     blocks = [B("版权声明"), B(Z1), B(Z2), B(Z3)]
     assert texts(filter_blocks(blocks, None)) == [Z1, Z2, Z3]

@@ -205,11 +205,17 @@ def _short_limit(text: str, match_len: int, tail: bool = False) -> int:
 _PLACEHOLDER = re.compile(r"(?:\$\$\w+\$\$|\{\{\s*[\w.]+\s*\}\}|%%\w+%%|\[\[\w+\]\])\Z")
 
 
+# The interviewer's label before a question in a Q&A interview (the answers start with the guest's name).
+_INTERVIEW_QUESTION = re.compile(r"(?:记者|記者|问|問|Q)\s*[：:]")
+
+
 def _is_boilerplate(block: Block, ph: Phrases, tail: bool = False) -> bool:
     text = block.text
     n = len(text)
     if n <= 40 and text[0] in "${%[" and _PLACEHOLDER.match(text):
         return True
+    if text[-1] in "？?" and n > 12 and _INTERVIEW_QUESTION.match(text):
+        return False  # "记者：你怎样看待农业税补贴问题？": an interview's question, not a reporter line
     if n <= _MAX_CAPTION and (
         text[-1] not in _SENTENCE_END and _has_credit(text[-_CREDIT_SPAN:]) or ph.caption.match(text)
     ):
