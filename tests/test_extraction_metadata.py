@@ -137,6 +137,7 @@ def test_a_twitter_card_author_does_not_override_an_author_meta():
 def test_a_desk_is_not_an_author(desk):
     assert meta_of(f'<meta name="author" content="{desk}">').authors == []
     assert meta_of(f'<meta name="author" content="Jane Doe, {desk}">').authors == ["Jane Doe"]
+    assert meta_of(f'<meta name="author" content="By {desk}">').authors == []
 
 
 def test_meta_author_url_is_not_an_author():

@@ -460,7 +460,7 @@ def clean_authors(
             continue
         item = re.sub(r"\s+", " ", item).strip()
         if item.lower() in _DESKS:
-            continue
+            continue  # (a desk alone: the role words below would make 编辑部 into 部)
         if re.match(r"(?:https?://|www\.)\S+$", item, re.I):
             continue  # a profile URL is not a name
         if re.search(r"[(（]\s*(?:https?://)?(?:www\.)?[\w-]+\.[a-z]{2,}\b", item, re.I):
@@ -474,7 +474,7 @@ def clean_authors(
             continue  # "SPIEGEL ONLINE, Hamburg, Germany": the outlet's imprint, not a list of people
         for name in parts:
             if name.strip().lower() in _DESKS:
-                continue  # (before role words go: 编辑部 is no 编辑 named 部)
+                continue  # "Redaktion", "admin": a desk or the CMS's account (asked before role words go: 编辑部 is no 编辑 named 部)
             name = re.sub(r"\s*[(（][^)）]*[)）]?\s*$", "", name.strip())  # "Name (abc)" initials
             name = _ROLE_WORDS.sub("", name.strip(" .:：-–—|()（）[]【】"))
             name = re.sub(r"\S+@\S+|https?://\S+", "", name).strip()
@@ -488,8 +488,6 @@ def clean_authors(
                 continue  # "105092", "L_104485": an id, not a name
             if site_name and _norm(name) == _norm(site_name):
                 continue
-            if name.lower() in _DESKS:
-                continue  # "Redaktion", "admin": a desk or the CMS's account, nobody's name
             if outlets and _is_outlet(name, outlets):
                 continue
             if name not in out:
