@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import re
 
+from .metadata import _norm  # (spaces and punctuation gone, lower-cased)
+
 __all__ = ["embedded_body", "script_state", "noscript_page"]
 
 # Keys under which single-page apps keep the article in their state.
@@ -35,20 +37,13 @@ _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.I | re.S)
 _TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.I)
 _SRC = re.compile(r"\bsrc\s*=", re.I)
 _JS_TYPES = {"text/javascript", "application/javascript", "module", "text/ecmascript", "application/ecmascript"}
-_NOT_WORD = re.compile(r"[\W_]+")
-
-
-def _loose(s: str) -> str:
-    return _NOT_WORD.sub("", s).lower()
-
-
 def _same_title(candidate: object, title: str | None) -> bool:
     """Whether a state object's title names the page's story: one contains the other once spaces and
     punctuation are gone (sites add a section or site name to one of them) and is at least half as long,
     or they share a long start."""
     if not isinstance(candidate, str) or not title:
         return False
-    a, b = _loose(candidate), _loose(title)
+    a, b = _norm(candidate), _norm(title)
     short, long_ = sorted((a, b), key=len)
     if len(short) < 4:
         return False
