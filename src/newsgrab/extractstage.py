@@ -379,11 +379,6 @@ class _Extractors:
             self.pool = None
 
 
-def _weight(page: Page) -> int:
-    """What a page in the extraction window holds in memory."""
-    return len(page.data) + len(page.compressed or b"")
-
-
 def _overdue(head: _Entry, ex: _Extractors, limit: float) -> bool:
     """Whether the head page has been extracting in a worker for more than ``limit`` seconds (0: never).
     The clock starts when its worker starts on it (``future.started``, see newsgrab.workers), not when it
@@ -433,7 +428,7 @@ def _extract_stream(
                 entry = _Entry(job)
                 if job.page is not None and job.outcome is None:
                     ex.pages += 1
-                    window_bytes += _weight(job.page)
+                    window_bytes += job.page.nbytes
                     page = job.page
                     if prepare and job.target_id is None and job.refresh_id is None:
                         entry.save = (page.input, page.etag, page.last_modified)
@@ -468,7 +463,7 @@ def _extract_stream(
                     # batch goes on without it. Killing the process is the only way to stop C code.
                     ex.broken(killed=True)
                     ex.resubmit(window, skip=head)
-                    window_bytes -= _weight(head.job.page)  # type: ignore[arg-type]
+                    window_bytes -= head.job.page.nbytes  # type: ignore[union-attr]
                     window.popleft()
                     yield _resolve(head.job, ("error", f"extraction took over {page_timeout:g} s: page given up"))
                     continue
@@ -500,7 +495,7 @@ def _extract_stream(
                             continue
                     except futures.CancelledError:
                         result = ("error", "internal error: extraction was cancelled")
-                window_bytes -= _weight(page)
+                window_bytes -= page.nbytes
             window.popleft()
             yield _resolve(head.job, result)
     finally:

@@ -176,8 +176,7 @@ def fetch_pages(
             page, error, not_modified, exchanges = future.result()
             if page is not None:
                 taken += 1
-                size = len(page.data) + len(page.compressed or b"")  # (a deferred gzip page: compressed only)
-                average += (size - average) / min(taken + 1, 100)
+                average += (page.nbytes - average) / min(taken + 1, 100)
             yield FetchResult(i, url, page, error, not_modified, exchanges)
     finally:
         for _, _, future in pending:
@@ -195,7 +194,7 @@ def _ahead_bytes(pending: Iterable[tuple[int, str, Future]], average: float) -> 
         elif not future.cancelled() and future.exception() is None:
             page, _, _, exchanges = future.result()
             if page is not None:
-                total += len(page.data) + len(page.compressed or b"")
+                total += page.nbytes
             for exchange in exchanges:
                 total += len(exchange.body)
     return total

@@ -73,6 +73,12 @@ class Page:
     # (``fetch_pages(defer_gzip=True)``; it may then also be two members, which the store recompresses).
     compressed: bytes | None = None
 
+    @property
+    def nbytes(self) -> int:
+        """The bytes this page holds in memory: its body and, when kept, the body as the server compressed it
+        (a gzip page left compressed: that alone)."""
+        return len(self.data) + len(self.compressed or b"")
+
 
 @dataclass(slots=True)
 class Outcome:
