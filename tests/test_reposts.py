@@ -303,7 +303,7 @@ def test_migration_from_schema_1(tmp_path):
     conn.close()
 
     with Store.open(path) as st:
-        assert st._conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION == 5
+        assert st._conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION == 6
         assert st.get(3).duplicate_of == 1 and st.get(2).duplicate_of is None  # old rows linked, oldest first
         assert st.copies(1) == [3]
         assert sorted(s.id for s in st.search("盾构")) == [1, 3]  # re-indexed with folding (盾構 in 3)
@@ -379,7 +379,7 @@ def test_migration_from_schema_2_recomputes_sketches(tmp_path):
 
     with Store.open(path) as st:
         conn = st._conn
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION == 5
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION == 6
         after = dict(conn.execute("SELECT article_id, sketch FROM article_sketches"))
         assert sorted(after) == [1, 2, 3]  # the short text still has none
         for id_, _url, _title, body, _dup in rows[:3]:
@@ -420,7 +420,7 @@ def test_migration_from_schema_3_reindexes_search_by_character(tmp_path):
     conn.close()
 
     with Store.open(path) as st:
-        assert st._conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION == 5
+        assert st._conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION == 6
         assert st.integrity_check() == []  # the index holds exactly what the rows derive to now
         assert [s.id for s in st.search("盾构")] == [ids[0]]
         assert [s.id for s in st.search("地铁")] and [s.id for s in st.search("central bank")] == [ids[2]]

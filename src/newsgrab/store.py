@@ -29,7 +29,6 @@ import json
 import os
 import sqlite3
 import time
-import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -43,7 +42,6 @@ from .errors import StoreCorruptError, StoreError, StoreFullError, StoreLockedEr
 from .models import Article, Page, utcnow
 from .storeschema import MIGRATIONS, SCHEMA_VERSION
 from .storetext import (  # noqa: F401  (_CJK_RUN, _fts_query: imported from here by tests and benchmarks)
-    RAW_WBITS,
     _CJK_RUN,
     _fts_query,
     _index_text,
@@ -52,10 +50,11 @@ from .storetext import (  # noqa: F401  (_CJK_RUN, _fts_query: imported from her
     _url_keys,
     content_hash,
     normalize_url,
+    pack_raw,
+    unpack_raw,
 )
 from .storewrite import (  # noqa: F401  (the write path: prepare_save, _prepare, _Row are used from here)
     _PARALLEL_BYTES,
-    _ZLIB_LEVEL,
     SaveResult,
     _article_values,
     _insert_many,
@@ -250,7 +249,7 @@ class Store:
                 from concurrent.futures import ThreadPoolExecutor
 
                 self._pool = ThreadPoolExecutor(min(4, os.cpu_count() or 1), thread_name_prefix="newsgrab-store")
-            zipped = {id(data): self._pool.submit(zlib.compress, data, _ZLIB_LEVEL) for data in big}
+            zipped = {id(data): self._pool.submit(pack_raw, data) for data in big}
         rows = [
             p[2] if len(p) >= 3 and p[2] is not None else _prepare(p[0], p[1], zipped.get(id(p[1].data)))
             for p in pairs
@@ -418,11 +417,9 @@ class Store:
             raise KeyError(id)
         blob, size, input_, url, content_type, fetched_at, etag, last_modified = row
         try:
-            data = zlib.decompress(blob, RAW_WBITS)
-        except zlib.error as e:
+            data = unpack_raw(blob, size)
+        except ValueError as e:
             raise StoreCorruptError(f"{self.path}: raw page of article {id} is damaged ({e})") from e
-        if len(data) != size:
-            raise StoreCorruptError(f"{self.path}: raw page of article {id} has the wrong size")
         return Page(data=data, input=input_, url=url, content_type=content_type,
                     fetched_at=_parse_dt(fetched_at) or utcnow(), etag=etag, last_modified=last_modified)
 

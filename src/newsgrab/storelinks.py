@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
 from . import reposts
 from .models import Article, Page, utcnow
-from .storetext import RAW_WBITS, _index_text, _now, _parse_dt
+from .storetext import _index_text, _now, _parse_dt, unpack_raw
 
 __all__ = [
     "SCHEMA_V2", "SCHEMA_V4", "upgrade_v2", "index_sketch", "merge_recent_keys", "insert_sketches", "replace_page", "copies", "history", "Revision",
@@ -54,7 +53,7 @@ SCHEMA_V2: list[str] = [
         article_id    INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
         replaced_at   TEXT NOT NULL,                -- ISO 8601 UTC: when a refresh replaced this version
         article       TEXT NOT NULL,                -- JSON: Article.to_dict() of the version replaced
-        data          BLOB,                         -- its raw page, zlib-compressed like raw_pages.data
+        data          BLOB,                         -- its raw page, compressed like raw_pages.data
         size          INTEGER,
         url           TEXT,
         content_type  TEXT,
@@ -198,10 +197,10 @@ def history(conn: sqlite3.Connection, article_id: int) -> list[Revision]:
         page = None
         if data is not None:
             try:
-                raw = zlib.decompress(data, RAW_WBITS)
-            except zlib.error:
+                raw = unpack_raw(data, size)
+            except ValueError:
                 raw = None
-            if raw is not None and len(raw) == size:
+            if raw is not None:
                 page = Page(raw, input_url or "", input_url, ctype, _parse_dt(fetched_at) or utcnow(), etag, modified)
         out.append(Revision(_parse_dt(replaced_at), article, page))
     return out

@@ -92,7 +92,7 @@ MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
         "CREATE INDEX articles_duplicate_of ON articles(duplicate_of) WHERE duplicate_of IS NOT NULL",
         """CREATE TABLE raw_pages (
             article_id    INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
-            data          BLOB NOT NULL,               -- zlib-compressed page bytes
+            data          BLOB NOT NULL,               -- compressed page bytes (storetext.pack_raw)
             size          INTEGER NOT NULL,            -- uncompressed length, checked on read
             url           TEXT,
             content_type  TEXT,
@@ -127,6 +127,9 @@ MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
     # 5: no table changes. A raw page may now be the gzip member the server sent (storetext.RAW_WBITS reads it
     # and the zlib streams of earlier versions alike); the version number keeps older newsgrab, which reads
     # zlib only, from calling those pages damaged.
+    [],
+    # 6: no table changes. Raw pages are now compressed as zstd frames (storetext.pack_raw; unpack_raw reads all
+    # three forms); again the version keeps older newsgrab from calling the new pages damaged.
     [],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -13,7 +13,6 @@ import dataclasses
 import json
 import sqlite3
 import threading
-import zlib
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -31,6 +30,7 @@ from .storetext import (
     _url_keys,
     _valid_utf8,
     content_hash,
+    pack_raw,
 )
 
 if TYPE_CHECKING:  # concurrent.futures costs `list`/`search` start-up (see store.py)
@@ -38,10 +38,7 @@ if TYPE_CHECKING:  # concurrent.futures costs `list`/`search` start-up (see stor
 
 __all__ = ["SaveResult", "prepare_save", "Checkpointer"]
 
-# zlib level 1: on real news pages (mean 228 KiB) it compresses 4.4x at ~170 MB/s; level 6 gains only
-# 18% in size but is 2.8x slower and alone would cap saving at ~250 pages/s.
-_ZLIB_LEVEL = 1
-# save_many compresses pages at least this big in threads (zlib releases the GIL) while this thread does the
+# save_many compresses pages at least this big in threads (zstd releases the GIL) while this thread does the
 # rest of the preparation, which is pure Python: run in threads too (as before), it only fought over the GIL
 # and was slower than one thread. A smaller page compresses in < 0.2 ms: a hand-over to a thread gains little.
 _PARALLEL_BYTES = 32 * 1024
@@ -102,7 +99,7 @@ def _prepare(article: Article, page: Page, compressed: Future[bytes] | None = No
     if kept is not None and data:
         blob = kept  # the server's own gzip (checked to decompress, alone, to exactly ``data``)
     else:
-        blob = compressed.result() if compressed is not None else zlib.compress(data, _ZLIB_LEVEL)
+        blob = compressed.result() if compressed is not None else pack_raw(data)
     row.raw = (blob, len(data), page.url, page.content_type, _iso(page.fetched_at), page.etag, page.last_modified,
                _storable(page.input or ""))
     return row
