@@ -14,6 +14,11 @@ Each round runs, in a rotating order so that machine noise hits every contender 
 
 - ``newsgrab clean --workers N --format jsonl -q FOLDER --store <fresh store>`` (a subprocess, timed from
   start to exit, so start-up, the process pool and the store commits are all counted), for each N;
+- with ``--ceiling`` (on by default), ``2x w1``: two ``clean --workers 1`` processes at once, each on every
+  other file and into a store of its own, timed until both have exited. Nothing is shared and nothing
+  coordinates them, so ``2x w1 / w1`` is the most any two-way split of this work can gain on this machine
+  (two busy cores are each slower than one busy core with an idle neighbour); ``w2 / 2x w1`` says how
+  much of that ceiling the process pool reaches;
 - trafilatura, single process: a subprocess that reads the same files and runs ``trafilatura.extract(bytes)``
   on each (its defaults; no store), over the first ``--trafilatura-files`` files (default: as many as there are
   distinct pages, so each page once).
@@ -76,6 +81,36 @@ def run_clean(folder: Path, tmp: Path, workers: int, tag: str) -> dict:
     return res
 
 
+def run_split(folder: Path, tmp: Path, tag: str) -> dict:
+    """Two ``clean --workers 1`` at once, on the even and the odd files, each with its own store. Their output
+    goes to files: a pipe read only after the other process ended would stall the second one."""
+    names = sorted(str(p) for p in folder.iterdir())
+    stores = [bk.fresh_store(tmp, f"{tag}-{half}") for half in (0, 1)]
+    outputs = [tmp / f"{tag}-{half}.out" for half in (0, 1)]
+    env = bk.bench_env(tmp)
+    procs, samplers = [], []
+    t0 = time.perf_counter()
+    for half in (0, 1):
+        with open(outputs[half], "wb") as out, open(str(outputs[half]) + ".err", "wb") as err:
+            args = ["clean", "--workers", "1", "--format", "jsonl", "-q", "--store", str(stores[half]), *names[half::2]]
+            procs.append(subprocess.Popen(bk.newsgrab_cmd() + args, stdout=out, stderr=err, env=env))
+        samplers.append(bk.TreeSampler(procs[-1].pid, rss=False))
+    for p in procs:
+        p.wait()
+    seconds = time.perf_counter() - t0
+    counts: dict[str, int] = {}
+    for sampler, output in zip(samplers, outputs):
+        sampler.stop()
+        for k, v in bk.count_statuses(output.read_text("utf-8", "replace")).items():
+            counts[k] = counts.get(k, 0) + v
+    stderr = Path(str(outputs[-1]) + ".err").read_text("utf-8", "replace")
+    for path in [*stores, *outputs]:
+        for suffix in ("", "-wal", "-shm", ".err"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    return {"seconds": seconds, "cpu": sum(s.cpu for s in samplers), "counts": counts,
+            "pages": sum(counts.values()), "code": max(p.returncode for p in procs), "stderr": stderr[-2000:]}
+
+
 def run_trafilatura(folder: Path, n: int) -> dict:
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", TRAFI_SCRIPT, str(folder), str(n)], capture_output=True, text=True)
@@ -94,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trafilatura-files", type=int, default=-1,
                     help="files trafilatura extracts per round (default: one per distinct page; 0 skips it)")
     ap.add_argument("--exact-copies", action="store_true", help="replicas byte-identical to the originals")
+    ap.add_argument("--no-ceiling", dest="ceiling", action="store_false",
+                    help="skip the 2x w1 contender (two single-process cleans on halves of the files at once)")
     ap.add_argument("--folder", help="write the corpus here (default: a temporary folder, removed after)")
     args = ap.parse_args(argv)
     workers = [int(w) for w in args.workers.split(",") if w.strip()]
@@ -111,10 +148,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"batch: {files} files, {nbytes / 1e6:.0f} MB ({distinct} distinct pages"
               f"{', byte-identical copies' if args.exact_copies else ', copies marked'}) in {folder}")
         print(f"machine: {bk.cpu_info()}; python {sys.version.split()[0]}; cmd: {' '.join(bk.newsgrab_cmd())}")
-        contenders = [f"w{w}" for w in workers] + (["trafilatura"] if trafi_n else [])
+        contenders = [f"w{w}" for w in workers] + (["2x w1"] if args.ceiling else []) + (["trafilatura"] if trafi_n else [])
         rates: dict[str, list[float]] = {c: [] for c in contenders}
         cpu_per_page: dict[str, list[float]] = {c: [] for c in contenders}
         scaling: list[float] = []
+        ceiling: list[float] = []  # 2x w1 / w1
+        reached: list[float] = []  # w2 / 2x w1
         vs_trafi: dict[str, list[float]] = {f"w{w}": [] for w in workers}
         print(f"\n{'round':<6} {'contender':<12} {'seconds':>8} {'pages/s':>8} {'cpu s':>7} {'cores':>6}  statuses")
         for r in range(args.rounds):
@@ -129,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
                     rate = res["pages"] / res["seconds"]
                     note = f"{res['ok']}/{res['pages']} extracted (extraction loop only; wall {res['wall']:.1f} s)"
                 else:
-                    res = run_clean(folder, tmp, int(c[1:]), f"{r}-{c}")
+                    res = run_split(folder, tmp, f"{r}-split") if c == "2x w1" else run_clean(folder, tmp, int(c[1:]), f"{r}-{c}")
                     rate = res["pages"] / res["seconds"]
                     note = json.dumps(res["counts"], sort_keys=True)
                     if res["code"] not in (0, 1) or res["pages"] != files:
@@ -142,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
                       flush=True)
             if "w1" in got and "w2" in got:
                 scaling.append(got["w2"] / got["w1"])
+            if "w1" in got and "2x w1" in got:
+                ceiling.append(got["2x w1"] / got["w1"])
+            if "w2" in got and "2x w1" in got:
+                reached.append(got["w2"] / got["2x w1"])
             for w in workers:
                 if f"w{w}" in got and "trafilatura" in got:
                     vs_trafi[f"w{w}"].append(got[f"w{w}"] / got["trafilatura"])
@@ -154,6 +197,10 @@ def main(argv: list[str] | None = None) -> int:
         print()
         if scaling:
             print(f"scaling workers 1 -> 2 (w2/w1 within each round): {bk.fmt_ratio(scaling)}")
+        if ceiling:
+            print(f"machine ceiling for two-way splits (2x w1 / w1 within each round): {bk.fmt_ratio(ceiling)}")
+        if reached:
+            print(f"share of that ceiling the pool reaches (w2 / 2x w1 within each round): {bk.fmt_ratio(reached)}")
         if cpu_per_page.get("w1") and cpu_per_page.get("w2"):
             extra = statistics.median(cpu_per_page["w2"]) / statistics.median(cpu_per_page["w1"])
             print(f"CPU per page w2 / w1: {extra:.2f} (the work the pool adds: 1.10 = 10% more; with two idle "
