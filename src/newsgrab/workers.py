@@ -218,6 +218,20 @@ def worker_main(preload: Iterable[str] = ()) -> None:
 
 
 # --------------------------------------------------------------------------------------------- parent side
+PIPE_BYTES = 1 << 20  # Linux's default limit for an unprivileged process (/proc/sys/fs/pipe-max-size)
+
+
+def _grow_pipe(stream: Any) -> None:
+    """Give a worker's pipe room for whole pages (Linux: 64 KiB by default). A page of 200 KB otherwise
+    crosses in four fills, and each full pipe puts the writer to sleep until the other side has read."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
+    except (ImportError, OSError, ValueError):
+        pass  # not Linux, or over a lowered limit: the default size works, a little slower
+
+
 def _command(preload: Iterable[str]) -> list[str]:
     import json
     import subprocess
@@ -281,6 +295,8 @@ class Workers:
             for _ in range(max(1, workers)):
                 proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True)
                 self._workers.append(_Worker(proc))
+                _grow_pipe(proc.stdin)
+                _grow_pipe(proc.stdout)
         except BaseException:
             for w in self._workers:
                 self._kill(w)
