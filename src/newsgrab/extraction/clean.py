@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 
 from ..native import pure_python
+from .metadata import _norm  # (spaces and punctuation gone, lower-cased: how titles are compared)
 from .patterns import alternation_gate
 from .render import Block
 
@@ -342,13 +343,6 @@ def _is_label(b: Block, blocks: list[Block]) -> bool:
     if t.endswith((".", "!", "?", "。", "！", "？", ":", "：", "”", "\"", "»", "«")):
         return False
     return any(len(x.text) > 120 for x in blocks[1:4])
-
-
-_NOT_WORD = re.compile(r"[\s\W_]+")
-
-
-def _norm(s: str) -> str:
-    return _NOT_WORD.sub("", s).lower()
 
 
 def _similar_title(text: str, title: str | None) -> bool:
