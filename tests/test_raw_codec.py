@@ -115,3 +115,22 @@ def test_unpack_never_inflates_past_the_row_size():
 def test_pack_and_unpack_round_trip_edge_sizes():
     for data in (b"", b"x", bytes(range(256)) * 1000):
         assert unpack_raw(pack_raw(data), len(data)) == data
+
+
+def test_history_keeps_the_replaced_page_and_survives_a_damaged_row(tmp_path):
+    db = tmp_path / "s.db"
+    with Store.open(db) as st:
+        id_ = _save(st, 1)
+        newer = PAGE.replace(b"harbour", b"harbor")
+        st.replace_page(id_, Article(url="https://e.com/1", title="T1b", text="Body 1b " * 20), Page(newer, "https://e.com/1"))
+        assert st.raw_page(id_).data == newer
+        [old] = st.history(id_)
+        assert old.page is not None and old.page.data == PAGE and old.article.title == "T1"
+    conn = sqlite3.connect(db)
+    with conn:
+        # A row no version writes (an older schema's zlib page without its size): "no page", not a crash.
+        conn.execute("UPDATE history SET data = ?, size = NULL", (zlib.compress(PAGE),))
+    conn.close()
+    with Store.open(db) as st:
+        [old] = st.history(id_)
+        assert old.page is None and old.article.title == "T1"

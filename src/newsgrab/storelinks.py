@@ -195,7 +195,7 @@ def history(conn: sqlite3.Connection, article_id: int) -> list[Revision]:
         except (ValueError, TypeError):
             article = Article()
         page = None
-        if data is not None:
+        if data is not None and size is not None:
             try:
                 raw = unpack_raw(data, size)
             except ValueError:
