@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -76,8 +77,7 @@ def run_clean(folder: Path, tmp: Path, workers: int, tag: str) -> dict:
     )
     res["counts"] = bk.count_statuses(res["stdout"])
     res["pages"] = sum(res["counts"].values())
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(store) + suffix).unlink(missing_ok=True)
+    bk.fresh_store(tmp, tag)  # removes the store and its log
     return res
 
 
@@ -87,27 +87,28 @@ def run_split(folder: Path, tmp: Path, tag: str) -> dict:
     names = sorted(str(p) for p in folder.iterdir())
     stores = [bk.fresh_store(tmp, f"{tag}-{half}") for half in (0, 1)]
     outputs = [tmp / f"{tag}-{half}.out" for half in (0, 1)]
+    errors = [tmp / f"{tag}-{half}.err" for half in (0, 1)]
     env = bk.bench_env(tmp)
     procs, samplers = [], []
     t0 = time.perf_counter()
     for half in (0, 1):
-        with open(outputs[half], "wb") as out, open(str(outputs[half]) + ".err", "wb") as err:
+        with open(outputs[half], "wb") as out, open(errors[half], "wb") as err:
             args = ["clean", "--workers", "1", "--format", "jsonl", "-q", "--store", str(stores[half]), *names[half::2]]
             procs.append(subprocess.Popen(bk.newsgrab_cmd() + args, stdout=out, stderr=err, env=env))
         samplers.append(bk.TreeSampler(procs[-1].pid, rss=False))
     for p in procs:
         p.wait()
     seconds = time.perf_counter() - t0
-    counts: dict[str, int] = {}
+    counts: Counter[str] = Counter()
     for sampler, output in zip(samplers, outputs):
         sampler.stop()
-        for k, v in bk.count_statuses(output.read_text("utf-8", "replace")).items():
-            counts[k] = counts.get(k, 0) + v
-    stderr = Path(str(outputs[-1]) + ".err").read_text("utf-8", "replace")
-    for path in [*stores, *outputs]:
-        for suffix in ("", "-wal", "-shm", ".err"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-    return {"seconds": seconds, "cpu": sum(s.cpu for s in samplers), "counts": counts,
+        counts.update(bk.count_statuses(output.read_text("utf-8", "replace")))
+    stderr = errors[-1].read_text("utf-8", "replace")
+    for half in (0, 1):
+        bk.fresh_store(tmp, f"{tag}-{half}")  # removes the store and its log
+        outputs[half].unlink()
+        errors[half].unlink()
+    return {"seconds": seconds, "cpu": sum(s.cpu for s in samplers), "counts": dict(counts),
             "pages": sum(counts.values()), "code": max(p.returncode for p in procs), "stderr": stderr[-2000:]}
 
 
